@@ -1,0 +1,1 @@
+"""FastAPI app, Celery tasks, the `yibao` CLI and the reviewer UI."""

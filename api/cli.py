@@ -1,0 +1,23 @@
+"""The `yibao` command line."""
+
+from __future__ import annotations
+
+import typer
+
+from api.commands import items
+
+app = typer.Typer(
+    name="yibao",
+    help="yibao-check: 医保经办材料核验 — intake, OCR, extraction, verification and notices.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(items.app, name="items")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

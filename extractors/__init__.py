@@ -1,0 +1,1 @@
+"""Page classification, grouping into documents and per-kind field extraction."""

@@ -1,0 +1,1 @@
+"""Domain models (pydantic v2) and the service-item catalog data."""

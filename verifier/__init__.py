@@ -1,0 +1,1 @@
+"""Checklist completeness, cross-document rules, decisions and notices."""
