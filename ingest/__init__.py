@@ -1,0 +1,1 @@
+"""Intake, durable storage, page normalisation and OCR engines."""

@@ -1,0 +1,1 @@
+"""Synthetic sample documents and cases with ground truth."""
