@@ -1,0 +1,1 @@
+"""Small pure normalisers for values read from documents (money, dates, IDs, names)."""
