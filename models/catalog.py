@@ -25,13 +25,22 @@ class _Strict(BaseModel):
 
 
 class Acceptable(_Strict):
-    """One document that satisfies a requirement (one of its alternatives)."""
+    """One alternative that satisfies a requirement: a document, possibly with companions."""
 
     kind: DocumentKind
     title: str | None = Field(
         None, description="form or attestation title, e.g. 《费用报销申请表》"
     )
     aliases: list[str] = Field(default_factory=list, description="other titles also accepted")
+    together_with: list[Acceptable] = Field(
+        default_factory=list,
+        description="documents needed with this one for the alternative to count "
+        "(假释证明 + 社区矫正证明)",
+    )
+    when: Condition | None = Field(
+        None, description="the alternative is accepted only in these cases (结婚证 for 流产)"
+    )
+    when_text: str | None = None
 
     @model_validator(mode="after")
     def _titled_kinds_name_a_title(self) -> Acceptable:
@@ -41,7 +50,12 @@ class Acceptable(_Strict):
 
     @property
     def label(self) -> str:
-        return self.title or self.kind.label
+        own = self.title or self.kind.label
+        label = "＋".join([own, *(a.label for a in self.together_with)])
+        return f"{label}（限{self.when_text}）" if self.when_text else label
+
+    def accepted(self, facts: CaseFacts) -> bool | None:
+        return True if self.when is None else self.when.evaluate(facts)
 
 
 CopyForm = Literal["original", "copy", "original_and_copy", "any"]
@@ -67,6 +81,9 @@ class MaterialRequirement(_Strict):
     )
     copy_form: CopyForm = "any"
     seal_required: bool = False
+    seal_when: Condition | None = Field(
+        None, description="the seal is required only in these cases (职工需加盖单位章)"
+    )
     signature_required: bool = False
     exempt_if_shared: bool = Field(False, description="可通过信息共享渠道获取的，无需提供")
     per_invoice: bool = Field(False, description="one is needed for each medical invoice")
@@ -76,7 +93,17 @@ class MaterialRequirement(_Strict):
     def _condition_has_words(self) -> MaterialRequirement:
         if self.when is not None and not self.when_text:
             raise ValueError("a conditional material needs when_text (the condition in Chinese)")
+        if self.seal_when is not None and not self.seal_required:
+            raise ValueError("seal_when needs seal_required: true")
+        for n, alternative in enumerate(self.accepts):
+            if alternative.when is not None and not alternative.when_text:
+                raise ValueError(f"accepts[{n}]: a conditional alternative needs when_text")
         return self
+
+    def needs_seal(self, facts: CaseFacts) -> bool | None:
+        if not self.seal_required:
+            return False
+        return True if self.seal_when is None else self.seal_when.evaluate(facts)
 
     def applies(self, facts: CaseFacts) -> bool | None:
         """Whether the material is needed for these facts (None: depends on unknown facts)."""
@@ -86,7 +113,8 @@ class MaterialRequirement(_Strict):
         return any(a.kind == kind for a in self.accepts)
 
 
-DurationUnit = Literal["immediate", "working_days", "natural_days", "months"]
+DurationUnit = Literal["immediate", "same_day", "working_days", "natural_days", "months"]
+_NO_VALUE_UNITS = frozenset({"immediate", "same_day"})
 
 
 class Duration(_Strict):
@@ -96,14 +124,23 @@ class Duration(_Strict):
 
     @model_validator(mode="after")
     def _value_matches_unit(self) -> Duration:
-        if (self.unit == "immediate") != (self.value is None):
-            raise ValueError("'immediate' takes no value; every other unit needs one")
+        if (self.unit in _NO_VALUE_UNITS) != (self.value is None):
+            raise ValueError("'immediate' and 'same_day' take no value; every other unit needs one")
         return self
 
     @property
     def label(self) -> str:
+        return self.phrase("办结")
+
+    def phrase(self, verb: str) -> str:
+        """e.g. 15个工作日内办结, 业务办结后5个工作日内拨付, 即时办结."""
         unit = {"working_days": "个工作日", "natural_days": "个自然日", "months": "个月"}
-        body = "即时办结" if self.unit == "immediate" else f"{self.value}{unit[self.unit]}内办结"
+        if self.unit == "immediate":
+            body = f"即时{verb}"
+        elif self.unit == "same_day":
+            body = f"当日{verb}"
+        else:
+            body = f"{self.value}{unit[self.unit]}内{verb}"
         return f"{self.starts}{body}" if self.starts else body
 
 
@@ -120,6 +157,9 @@ class TimeLimit(_Strict):
     )
     limit: Duration | None = Field(None, description="None: no applicant-facing limit (自动办理)")
     exceptions: list[TimeLimitException] = Field(default_factory=list)
+    payout: Duration | None = Field(
+        None, description="拨付 after the decision, e.g. 业务办结后5个工作日内拨付"
+    )
 
     def for_facts(self, facts: CaseFacts) -> Duration | None:
         """The limit that applies: the longest exception whose condition holds, else the base."""
@@ -185,6 +225,9 @@ class ServiceItem(_Strict):
         None, description="where the basis comes from when the seed's cell was merged or split"
     )
     region: str | None = Field(None, description="set for items only a regional guide has")
+    refines: str | None = Field(
+        None, description="a region-only item: the province item it is a part of (11.1 → 10)"
+    )
     implied_facts: dict[str, Any] = Field(
         default_factory=dict,
         description="facts the item itself settles, e.g. 住院费用报销 → visit_type: inpatient",

@@ -341,6 +341,11 @@ def _check_references(catalog: Catalog, path: Path) -> None:
                 problems.append(f"region {region.id}: item {regional.key}: overlaid twice")
             seen.add(regional.key)
         for extra in region.region_only:
+            if extra.refines is not None and extra.refines not in catalog.items:
+                problems.append(
+                    f"region {region.id}: item {extra.key} ({extra.name}): refines: unknown "
+                    f"item {extra.refines}"
+                )
             if extra.region != region.id:
                 problems.append(
                     f"region {region.id}: item {extra.key} ({extra.name}): region: must be "

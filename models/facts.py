@@ -75,6 +75,11 @@ class CaseFacts(BaseModel):
         None, description="省内转移/省外转移"
     )
     shared_data_available: bool | None = Field(None, description="可通过信息共享渠道获取相关信息")
+    assistance_recognized: bool | None = Field(
+        None, description="已认定为医疗救助对象（否：符合救助条件但未经认定）"
+    )
+    retroactive_filing: bool | None = Field(None, description="自费结算之后申请补备案")
+    out_of_province_care: bool | None = Field(None, description="参保人省外就医")
     claim_amount: Decimal | None = Field(None, description="单次受理金额（元）")
     headcount: int | None = Field(None, description="单位申报人数")
 

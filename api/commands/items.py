@@ -129,6 +129,8 @@ def _print_item(catalog: Catalog, e: EffectiveItem) -> None:
     console.print(f"  结构化：{_limit_summary(e.time_limit)}")
     for exc in e.time_limit.exceptions:
         console.print(f"  例外：{exc.text} → {exc.limit.label}")
+    if e.time_limit.payout is not None:
+        console.print(f"  拨付：{e.time_limit.payout.phrase('拨付')}")
     console.print(f"[bold]办理环节[/bold]：{'—'.join(e.steps)}")
     if e.notes:
         console.print("[bold]备注[/bold]：")
