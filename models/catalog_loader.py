@@ -51,9 +51,19 @@ class EffectiveItem:
 
     @property
     def materials(self) -> list[MaterialRequirement]:
-        if self.regional is not None and self.regional.materials:
-            return self.regional.materials
-        return self.item.materials
+        """The region's materials in its own wording, plus every province material the region
+        does not restate: the province list is the baseline a regional guide cannot drop."""
+        if self.regional is None or not self.regional.materials:
+            return self.item.materials
+        regional = self.regional.materials
+        covered = {a.kind for m in regional for a in m.accepts}
+        ids = {m.id for m in regional}
+        baseline = [
+            m if m.id not in ids else m.model_copy(update={"id": f"province_{m.id}"})
+            for m in self.item.materials
+            if not covered & {a.kind for a in m.accepts}
+        ]
+        return regional + baseline
 
     @property
     def time_limit(self) -> TimeLimit:

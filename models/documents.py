@@ -88,6 +88,9 @@ class Page(_Model):
     skew: float = 0.0
     quality: Quality = Quality.OK
     quality_measures: dict[str, float] = Field(default_factory=dict)
+    quality_issues: list[str] = Field(
+        default_factory=list, description="why the page is poor, in Chinese (模糊, 过暗 …)"
+    )
     lines: list[OcrLine] = Field(default_factory=list)
     qr_payloads: list[str] = Field(default_factory=list)
     seals: list[BBox] = Field(default_factory=list)

@@ -77,6 +77,13 @@ def test_reimbursement_in_the_county_depends_on_the_visit(catalog: Catalog) -> N
     assert all(m.per_invoice for m in lists)
 
 
+def test_a_region_cannot_drop_a_province_material(catalog: Catalog) -> None:
+    # The county guide's 17/18 list names no identity document; the province list does.
+    item = catalog.effective("002036006002", REGION)
+    assert needs_kind(needed(item), K.ID_CARD)
+    assert len([m for m in item.materials if m.accepts_kind(K.MEDICAL_INVOICE)]) == 1
+
+
 def test_county_reimbursement_conditions(catalog: Catalog) -> None:
     item = catalog.effective("002036006002", REGION)
     base = needed(item)

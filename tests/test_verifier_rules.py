@@ -1,0 +1,228 @@
+"""Each rule with a passing and a failing input, on documents built directly."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from models.catalog_loader import Catalog
+from models.documents import DecisionOutcome, Document, Page, PageRef, Quality, Severity
+from models.facts import CaseFacts
+from models.kinds import DocumentKind as K
+from tests.builders import HOSPITAL, ID_NUMBER, doc, inpatient_case, set_field
+from verifier.engine import VerificationResult, verify
+from verifier.registry import SqliteInvoiceRegistry
+
+RECEIVED = dt.date(2026, 3, 20)
+
+
+def run(
+    documents: list[Document], region: str | None = "sanming-mingxi", **kw: object
+) -> VerificationResult:
+    item = Catalog.load().effective("002036006002", region)
+    return verify(item, documents, submitted_on=RECEIVED, **kw)  # type: ignore[arg-type]
+
+
+def codes(result: VerificationResult, severity: Severity | None = None) -> set[str]:
+    return {f.code for f in result.findings if severity is None or f.severity == severity}
+
+
+def test_a_clean_inpatient_case_is_accepted() -> None:
+    result = run(inpatient_case())
+    assert result.findings == []
+    assert result.decision.outcome == DecisionOutcome.ACCEPT
+    assert result.facts.visit_type == "inpatient"
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "changes", "code", "material"),
+    [
+        ("d3", {"total": Decimal("1.00")}, "AMOUNT_MISMATCH", "expense_list"),
+        ("d2", {"total_words": "壹佰元整"}, "AMOUNT_WORDS_MISMATCH", None),
+        ("d3", {"patient_name": "林建军"}, "NAME_MISMATCH", None),
+        ("d5", {"id_number": "350102198003121239"}, "ID_NUMBER_MISMATCH", None),
+        ("d1", {"valid_until": dt.date(2026, 3, 19)}, "ID_CARD_EXPIRED", None),
+        ("d4", {"stay_days": 9}, "DATE_INCONSISTENT", None),
+        ("d4", {"discharge_date": dt.date(2026, 3, 8)}, "DATE_INCONSISTENT", None),
+        ("d2", {"issue_date": dt.date(2026, 3, 25)}, "DATE_INCONSISTENT", None),
+        ("d4", {"hospital": "福建省立医院"}, "HOSPITAL_MISMATCH", None),
+        ("d2", {"cash_payment": Decimal("10.00")}, "PAYMENT_BREAKDOWN_MISMATCH", None),
+        ("d5", {"signature_present": False}, "SIGNATURE_MISSING", None),
+    ],
+)
+def test_blocking_rules(doc_id: str, changes: dict, code: str, material: str | None) -> None:  # type: ignore[type-arg]
+    result = run(set_field(inpatient_case(), doc_id, **changes))
+    assert code in codes(result, Severity.BLOCKING), result.findings
+    assert result.decision.outcome == DecisionOutcome.CORRECT
+    finding = next(f for f in result.findings if f.code == code)
+    assert finding.evidence and all(e.page for e in finding.evidence)
+    assert finding.message and finding.material is not None
+    if material:
+        assert material in finding.material
+
+
+def test_id_number_mismatch_is_masked() -> None:
+    result = run(set_field(inpatient_case(), "d5", id_number="350102198003121239"))
+    finding = next(f for f in result.findings if f.code == "ID_NUMBER_MISMATCH")
+    assert ID_NUMBER not in finding.message
+    assert all(e.value != ID_NUMBER for e in finding.evidence)
+
+
+def test_invalid_id_check_digit() -> None:
+    bad = ID_NUMBER[:-1] + ("0" if ID_NUMBER[-1] != "0" else "1")
+    result = run(set_field(inpatient_case(), "d1", id_number=bad))
+    assert "ID_NUMBER_INVALID" in codes(result, Severity.BLOCKING)
+    assert "校验码" in next(f.message for f in result.findings if f.code == "ID_NUMBER_INVALID")
+
+
+def test_line_items_that_do_not_add_up() -> None:
+    documents = inpatient_case()
+    rows = [dict(r) for r in documents[2].value("items")]  # type: ignore[union-attr]
+    rows[0]["amount"] = rows[0]["amount"] + Decimal("5")
+    result = run(set_field(documents, "d3", items=rows))
+    messages = [f.message for f in result.findings if f.code == "LINE_ITEMS_SUM_MISMATCH"]
+    assert any("第1行" in m for m in messages)
+    assert any("小计" in m for m in messages) and any("总计" in m for m in messages)
+
+
+def test_already_settled_is_rejected() -> None:
+    documents = set_field(
+        inpatient_case(),
+        "d2",
+        fund_payment=Decimal("100.00"),
+        cash_payment=inpatient_case()[1].value("total") - Decimal("100.00"),
+    )  # type: ignore[operator]
+    result = run(documents)
+    assert codes(result, Severity.REJECT) == {"ALREADY_SETTLED"}
+    assert result.decision.outcome == DecisionOutcome.REJECT
+
+
+def test_missing_material_names_the_material_and_its_condition() -> None:
+    documents = [d for d in inpatient_case() if d.kind != K.DISCHARGE_SUMMARY]
+    result = run(documents)
+    missing = [f for f in result.findings if f.code == "MISSING_MATERIAL"]
+    assert len(missing) == 1 and "出院小结" in missing[0].message
+    assert result.decision.outcome == DecisionOutcome.CORRECT
+
+
+def test_each_invoice_needs_its_expense_list() -> None:
+    documents = inpatient_case()
+    second = documents[1].model_copy(update={"id": "d9", "pages": [7]})
+    second = set_field([second], "d9", invoice_number="00099999", inpatient_number="ZY2026099")[0]
+    result = run([*documents, second])
+    messages = [f.message for f in result.findings if f.code == "MISSING_MATERIAL"]
+    assert any("00099999" in m and "费用清单" in m for m in messages)
+
+
+def test_trauma_diagnosis_asks_for_the_commitment_letter_and_says_it_inferred_it() -> None:
+    documents = set_field(inpatient_case(), "d4", discharge_diagnosis="左桡骨远端骨折")
+    result = run(documents)
+    assert result.facts.trauma is True and "骨折" in result.inferred["trauma"]
+    missing = " ".join(f.message for f in result.findings if f.code == "MISSING_MATERIAL")
+    assert "外伤费用承诺书" in missing
+    # The applicant saying it was not trauma settles it.
+    assert "外伤" not in " ".join(
+        f.message for f in run(documents, facts=CaseFacts(trauma=False)).findings
+    )
+
+
+def test_wrong_document_in_place_of_a_required_one() -> None:
+    documents = [
+        d if d.kind != K.DISCHARGE_SUMMARY else doc(K.BANK_CARD, "d4", [5])
+        for d in inpatient_case()
+    ]
+    result = run(documents)
+    assert "MISSING_MATERIAL" in codes(result, Severity.BLOCKING)
+    assert "UNEXPECTED_DOCUMENT" in codes(result, Severity.WARNING)
+
+
+def test_form_missing_its_seal() -> None:
+    item = Catalog.load().effective("002036001002-3.1")
+    form = doc(
+        K.APPLICATION_FORM,
+        "f1",
+        [1],
+        title="职工基本医疗保险参保登记表",
+        applicant_name="林建国",
+        id_number=ID_NUMBER,
+        seal_present=False,
+    )
+    card = doc(K.ID_CARD, "c1", [2], name="林建国", id_number=ID_NUMBER)
+    facts = CaseFacts(insured_type="employee")
+    result = verify(item, [form, card], facts=facts, submitted_on=RECEIVED)
+    assert "SEAL_MISSING" in codes(result, Severity.BLOCKING)
+    sealed = [*set_field([form], "f1", seal_present=True), card]
+    assert "SEAL_MISSING" not in codes(verify(item, sealed, facts=facts, submitted_on=RECEIVED))
+
+
+def test_unreadable_page_and_field() -> None:
+    page = Page(
+        ref=PageRef(file_sha256="0" * 64, index=0),
+        number=5,
+        width=100,
+        height=100,
+        source="ocr",
+        quality=Quality.UNREADABLE,
+        quality_issues=["严重模糊"],
+    )
+    result = run(inpatient_case(), pages=[page])
+    finding = next(f for f in result.findings if f.code == "UNREADABLE_PAGE")
+    assert "第5页" in finding.message and "严重模糊" in finding.message
+    documents = inpatient_case()
+    total = documents[1].fields["total"].model_copy(update={"readable": False})
+    documents[1] = documents[1].model_copy(
+        update={"fields": {**documents[1].fields, "total": total}}
+    )
+    result = run(documents)
+    assert "FIELD_UNREADABLE" in codes(result, Severity.WARNING)
+    assert result.decision.outcome == DecisionOutcome.REVIEW
+
+
+def test_name_differing_only_by_an_ocr_confusion_goes_to_review() -> None:
+    result = run(set_field(inpatient_case(), "d3", patient_name="林建国"[:2] + "图"))
+    assert result.decision.outcome == DecisionOutcome.CORRECT  # 国/图 is not a known confusion
+    result = run(set_field(inpatient_case(), "d3", patient_name="林健国"))
+    assert "NAME_MISMATCH" in codes(result, Severity.WARNING)
+    assert result.decision.outcome == DecisionOutcome.REVIEW
+
+
+def test_duplicate_invoice_across_two_runs_is_persisted(tmp_path: Path) -> None:
+    path = tmp_path / "records.sqlite"
+    first = run(inpatient_case(), registry=SqliteInvoiceRegistry(path), submission_id="S1")
+    assert "DUPLICATE_INVOICE" not in codes(first)
+    # A new process (a new registry object on the same file) sees the earlier submission.
+    again = run(inpatient_case(), registry=SqliteInvoiceRegistry(path), submission_id="S2")
+    assert codes(again, Severity.REJECT) == {"DUPLICATE_INVOICE"}
+    assert "S1" in next(f.message for f in again.findings if f.code == "DUPLICATE_INVOICE")
+    # Re-verifying the first submission is not a duplicate of itself.
+    rerun = run(inpatient_case(), registry=SqliteInvoiceRegistry(path), submission_id="S1")
+    assert "DUPLICATE_INVOICE" not in codes(rerun)
+
+
+def test_same_invoice_twice_in_one_submission_is_a_warning() -> None:
+    documents = inpatient_case()
+    copy = documents[1].model_copy(update={"id": "d9", "pages": [7]})
+    result = run([*documents, copy])
+    assert any(
+        f.code == "DUPLICATE_INVOICE" and f.severity == Severity.WARNING for f in result.findings
+    )
+
+
+def test_referral_allows_two_hospitals() -> None:
+    documents = set_field(inpatient_case(), "d4", hospital="福建省立医院")
+    assert "HOSPITAL_MISMATCH" not in codes(run(documents, facts=CaseFacts(referral=True)))
+
+
+def test_deadline_counts_working_days_with_holidays() -> None:
+    result = run(inpatient_case())
+    # 15 working days after Friday 2026-03-20, with 清明节 on Monday 2026-04-06 → 2026-04-13.
+    assert result.deadline is not None and result.deadline.date == dt.date(2026, 4, 13)
+    assert not result.deadline.estimated
+
+
+def test_hospital_seal_words_do_not_make_a_mismatch() -> None:
+    documents = set_field(inpatient_case(), "d2", payee=HOSPITAL + "（收费专用章）")
+    assert "HOSPITAL_MISMATCH" not in codes(run(documents))

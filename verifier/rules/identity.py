@@ -1,0 +1,166 @@
+"""Who the documents are about: names and ID numbers agree, IDs are valid, the card is current."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from extractors.normalize.idnumber import IdNumberError, mask, parse_id_number
+from extractors.normalize.names import NameMatch, compare_person
+from models.documents import Document, Severity
+from models.kinds import DocumentKind as K
+from verifier.context import Context
+from verifier.rules.base import Hit, evidence, rule
+
+# Documents about the insured person, and the fields naming them.
+NAME_FIELDS: dict[K, str] = {
+    K.ID_CARD: "name",
+    K.SOCIAL_SECURITY_CARD: "holder_name",
+    K.MEDICAL_INVOICE: "payer",
+    K.EXPENSE_LIST: "patient_name",
+    K.DISCHARGE_SUMMARY: "patient_name",
+    K.ADMISSION_RECORD: "patient_name",
+    K.DIAGNOSIS_CERTIFICATE: "patient_name",
+    K.OUTPATIENT_RECORD: "patient_name",
+    K.PRESCRIPTION: "patient_name",
+    K.CRITICAL_ILLNESS_NOTICE: "patient_name",
+    K.REFERRAL_CERTIFICATE: "patient_name",
+    K.APPLICATION_FORM: "applicant_name",
+    K.COMMITMENT_LETTER: "applicant_name",
+}
+ID_FIELDS: dict[K, str] = {
+    K.ID_CARD: "id_number",
+    K.SOCIAL_SECURITY_CARD: "id_number",
+    K.MEDICAL_INVOICE: "patient_id_number",
+    K.DIAGNOSIS_CERTIFICATE: "id_number",
+    K.OUTPATIENT_RECORD: "id_number",
+    K.PRESCRIPTION: "id_number",
+    K.REFERRAL_CERTIFICATE: "id_number",
+    K.APPLICATION_FORM: "id_number",
+    K.COMMITMENT_LETTER: "id_number",
+}
+# The reference for who the insured person is, most authoritative first.
+REFERENCE_KINDS = (K.ID_CARD, K.SOCIAL_SECURITY_CARD, K.APPLICATION_FORM)
+
+
+def _about_one_person(ctx: Context) -> bool:
+    # Withdrawing a deceased person's account: the applicant (heir) is someone else.
+    return ctx.facts.reason != "death"
+
+
+def _reference(ctx: Context, fields: dict[K, str]) -> tuple[Document, str] | None:
+    for kind in REFERENCE_KINDS:
+        for doc in ctx.of_kind(kind):
+            value = doc.value(fields[kind])
+            if isinstance(value, str) and value:
+                return doc, value
+    return None
+
+
+def _others(ctx: Context, fields: dict[K, str], ref: Document) -> Iterator[tuple[Document, str]]:
+    for doc in ctx.documents:
+        field = fields.get(doc.kind)
+        if doc is ref or field is None:
+            continue
+        value = doc.value(field)
+        if isinstance(value, str) and value:
+            yield doc, value
+
+
+@rule(
+    "NAME_MISMATCH",
+    Severity.BLOCKING,
+    "{other_kind}上的姓名“{other}”与{ref_kind}上的姓名“{ref}”不一致",
+)
+def name_mismatch(ctx: Context) -> Iterator[Hit]:
+    if not _about_one_person(ctx):
+        return
+    reference = _reference(ctx, NAME_FIELDS)
+    if reference is None:
+        return
+    ref_doc, ref_name = reference
+    for doc, name in _others(ctx, NAME_FIELDS, ref_doc):
+        match = compare_person(ref_name, name)
+        if match is NameMatch.SAME:
+            continue
+        yield Hit(
+            values={
+                "ref": ref_name,
+                "ref_kind": ref_doc.kind.label,
+                "other": name,
+                "other_kind": doc.kind.label,
+            },
+            evidence=[
+                evidence(ref_doc, NAME_FIELDS[ref_doc.kind]),
+                evidence(doc, NAME_FIELDS[doc.kind]),
+            ],
+            # Names differing only in characters OCR confuses are for a reviewer to look at.
+            severity=Severity.WARNING if match is NameMatch.OCR_VARIANT else None,
+            concerns=doc.kind,
+        )
+
+
+@rule(
+    "ID_NUMBER_MISMATCH",
+    Severity.BLOCKING,
+    "{other_kind}上的身份证号码（{other}）与{ref_kind}上的号码（{ref}）不一致",
+)
+def id_number_mismatch(ctx: Context) -> Iterator[Hit]:
+    if not _about_one_person(ctx):
+        return
+    reference = _reference(ctx, ID_FIELDS)
+    if reference is None:
+        return
+    ref_doc, ref_id = reference
+    for doc, number in _others(ctx, ID_FIELDS, ref_doc):
+        if number.upper().replace(" ", "") == ref_id.upper().replace(" ", ""):
+            continue
+        yield Hit(
+            values={
+                "ref": mask(ref_id),
+                "ref_kind": ref_doc.kind.label,
+                "other": mask(number),
+                "other_kind": doc.kind.label,
+            },
+            evidence=[
+                evidence(ref_doc, ID_FIELDS[ref_doc.kind], mask(ref_id)),
+                evidence(doc, ID_FIELDS[doc.kind], mask(number)),
+            ],
+            concerns=doc.kind,
+        )
+
+
+@rule("ID_NUMBER_INVALID", Severity.BLOCKING, "{kind}上的身份证号码（{value}）无效：{problem}")
+def id_number_invalid(ctx: Context) -> Iterator[Hit]:
+    for doc in ctx.documents:
+        field = ID_FIELDS.get(doc.kind)
+        number = doc.value(field) if field else None
+        if field is None or not isinstance(number, str) or not number:
+            continue
+        try:
+            parse_id_number(number, today=ctx.submitted_on)
+        except IdNumberError as exc:
+            yield Hit(
+                values={"kind": doc.kind.label, "value": mask(number), "problem": str(exc)},
+                evidence=[evidence(doc, field, mask(number))],
+                concerns=doc.kind,
+            )
+
+
+@rule(
+    "ID_CARD_EXPIRED",
+    Severity.BLOCKING,
+    "居民身份证已于{valid_until}过期（收件日期{submitted_on}），请提供有效期内的身份证件",
+    concerns=K.ID_CARD,
+)
+def id_card_expired(ctx: Context) -> Iterator[Hit]:
+    for doc in ctx.of_kind(K.ID_CARD):
+        valid_until = doc.value("valid_until")
+        if isinstance(valid_until, dt.date) and valid_until < ctx.submitted_on:
+            yield Hit(
+                values={
+                    "valid_until": valid_until.isoformat(),
+                    "submitted_on": ctx.submitted_on.isoformat(),
+                },
+                evidence=[evidence(doc, "valid_until")],
+            )
