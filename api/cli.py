@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from api.commands import items
+from api.commands import items, samples
 
 app = typer.Typer(
     name="yibao",
@@ -13,6 +13,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(items.app, name="items")
+app.add_typer(samples.app, name="samples")
 
 
 def main() -> None:

@@ -8,7 +8,13 @@ from models.documents import Decision, DecisionOutcome, Finding, Severity
 
 # Warnings that mean the machine is not sure of something a decision rests on.
 REVIEW_CODES = frozenset(
-    {"FIELD_UNREADABLE", "NAME_MISMATCH", "ID_NUMBER_MISMATCH", "HOSPITAL_MISMATCH"}
+    {
+        "FIELD_UNREADABLE",
+        "NAME_MISMATCH",
+        "ID_NUMBER_MISMATCH",
+        "HOSPITAL_MISMATCH",
+        "DUPLICATE_INVOICE",
+    }
 )
 
 

@@ -18,7 +18,8 @@ def invoice_key(code: object, number: object) -> tuple[str, str] | None:
 
 @rule(
     "DUPLICATE_INVOICE",
-    Severity.REJECT,
+    # A reviewer decides: the earlier claim may have been withdrawn or refused.
+    Severity.WARNING,
     "票据（代码{code}，号码{number}）{where}，不能重复报销",
     concerns=K.MEDICAL_INVOICE,
 )
