@@ -130,8 +130,10 @@ class Catalog:
         groups: list[SubItemGroup],
         items: list[ServiceItem],
         regions: list[RegionOverlay],
+        kind_groups: dict[str, list[str]] | None = None,
     ) -> None:
         self.title = title
+        self.kind_groups = {k: frozenset(v) for k, v in (kind_groups or {}).items()}
         self.main_items = {m.code: m for m in main_items}
         self.groups = {g.code: g for g in groups}
         self.items = {i.key: i for i in items}
@@ -209,7 +211,9 @@ def _load(data_dir: Path) -> Catalog:
     region_dir = data_dir / "regions"
     for path in sorted(region_dir.glob("*.yaml")) if region_dir.is_dir() else []:
         regions.append(_load_region(path, groups))
-    catalog = Catalog(str(raw.get("title", "")), main_items, sub_groups, items, regions)
+    catalog = Catalog(
+        str(raw.get("title", "")), main_items, sub_groups, items, regions, kind_groups=groups
+    )
     _check_references(catalog, province_path)
     return catalog
 

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from models.catalog import COPY_FORM_LABELS, MaterialRequirement, TimeLimit
 from models.catalog_loader import Catalog, EffectiveItem
+from models.facts import CaseFacts
 
 app = typer.Typer(
     help="Browse the service-item catalog (事项清单) and material checklists.",
@@ -61,12 +62,12 @@ def list_items(ctx: typer.Context, region: RegionOpt = None, as_json: JsonOpt = 
     table = Table(title=catalog.title + (f"（{region} 地区）" if region else ""), show_lines=False)
     table.add_column("序号", justify="right", no_wrap=True)
     table.add_column("事项编码", no_wrap=True)
-    table.add_column("事项名称")
-    table.add_column("主项")
+    table.add_column("事项名称", min_width=10, overflow="fold")
+    table.add_column("主项", overflow="fold", max_width=16)
     if region:
         table.add_column("办理渠道")
     table.add_column("材料", justify="right")
-    table.add_column("办理时限")
+    table.add_column("办理时限", overflow="fold")
     for e in items:
         main = catalog.main_items[e.item.main]
         row = [e.item.seq, e.key, e.name, f"{main.seq}、{main.name}"]
@@ -116,14 +117,15 @@ def _print_item(catalog: Catalog, e: EffectiveItem) -> None:
 
     table = Table(title="办理材料", show_lines=True)
     table.add_column("#", justify="right")
-    table.add_column("材料")
-    table.add_column("可用以下任一材料")
-    table.add_column("适用情形")
-    table.add_column("要求")
+    for title in ("材料", "可用以下任一材料", "适用情形", "要求"):
+        table.add_column(title, overflow="fold")
+    # Facts the item itself settles (住院费用报销 is inpatient) rule some merged lines out.
+    own_facts = e.facts(CaseFacts())
     for n, m in enumerate(e.materials, 1):
-        table.add_row(
-            str(n), f"{m.name}\n[dim]{m.id}[/dim]", _alternatives(m), _condition(m), _form(m)
-        )
+        condition = _condition(m)
+        if m.applies(own_facts) is False:
+            condition = f"[dim]{condition}（本事项不适用）[/dim]"
+        table.add_row(str(n), f"{m.name}\n[dim]{m.id}[/dim]", _alternatives(m), condition, _form(m))
     console.print(table)
     console.print(f"[bold]办理时限[/bold]：{e.time_limit.text}")
     console.print(f"  结构化：{_limit_summary(e.time_limit)}")
@@ -146,7 +148,20 @@ def _print_item(catalog: Catalog, e: EffectiveItem) -> None:
 
 
 def _alternatives(m: MaterialRequirement) -> str:
-    return " / ".join(a.label for a in m.accepts)
+    """Alternatives, with the seven valid ID documents shown as one entry."""
+    valid_id = Catalog.load().kind_groups.get("valid_id", frozenset())
+    plain_kinds = {a.kind.value for a in m.accepts if not a.title and not a.together_with}
+    labels, shown_ids = [], False
+    for a in m.accepts:
+        if valid_id and valid_id <= plain_kinds and a.kind.value in valid_id and not a.title:
+            if not shown_ids:
+                labels.append(
+                    "有效身份证件（身份证、居住证、户口簿、护照、港澳台通行证或居住证、外国人永久居留证）"
+                )
+                shown_ids = True
+            continue
+        labels.append(a.label)
+    return " / ".join(labels)
 
 
 def _condition(m: MaterialRequirement) -> str:
