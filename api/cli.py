@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from api.commands import items, samples
+from api.commands import items, ocr, samples
 
 app = typer.Typer(
     name="yibao",
@@ -14,6 +14,7 @@ app = typer.Typer(
 )
 app.add_typer(items.app, name="items")
 app.add_typer(samples.app, name="samples")
+app.command("ocr")(ocr.ocr)
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""Page normalisation with OpenCV: perspective, orientation and skew, quality, seals."""

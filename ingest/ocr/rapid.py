@@ -1,0 +1,107 @@
+"""Default engine: PaddleOCR's PP-OCR models through RapidOCR on ONNX Runtime.
+
+The models ship inside the `rapidocr` wheel, so this works offline. The engine is loaded once
+per process (a lazy module-level singleton per configuration).
+"""
+
+from __future__ import annotations
+
+import threading
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ingest.ocr.base import EngineUnavailableError, OcrEngine, OcrOutput, reading_order
+from ingest.pages import Image
+from ingest.settings import IngestSettings
+from models.documents import OcrLine
+
+_LOCK = threading.Lock()
+_INSTANCES: dict[tuple[tuple[str, Any], ...], Any] = {}
+
+
+def _params(settings: IngestSettings) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "Global.log_level": "warning",
+        "Global.use_cls": True,
+        "Global.text_score": settings.ocr_min_score,
+        "Global.max_side_len": settings.ocr_max_side,
+    }
+    if settings.ocr_threads > 0:
+        params["EngineConfig.onnxruntime.intra_op_num_threads"] = settings.ocr_threads
+        params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
+    if settings.rapidocr_det_model is not None:
+        params["Det.model_path"] = str(settings.rapidocr_det_model)
+    if settings.rapidocr_rec_model is not None:
+        params["Rec.model_path"] = str(settings.rapidocr_rec_model)
+    if settings.rapidocr_rec_keys is not None:
+        params["Rec.rec_keys_path"] = str(settings.rapidocr_rec_keys)
+    return params
+
+
+def load_rapidocr(settings: IngestSettings) -> Any:
+    """The process-wide RapidOCR instance for these settings (created on first use)."""
+    params = _params(settings)
+    key = tuple(sorted(params.items()))
+    with _LOCK:
+        if key not in _INSTANCES:
+            try:
+                from rapidocr import RapidOCR
+            except ImportError as exc:  # pragma: no cover - a dependency
+                raise EngineUnavailableError(f"rapidocr is not installed: {exc}") from exc
+            _INSTANCES[key] = RapidOCR(params=params)
+        return _INSTANCES[key]
+
+
+class RapidOcrEngine(OcrEngine):
+    name = "rapidocr"
+
+    def __init__(self, settings: IngestSettings) -> None:
+        self.settings = settings
+        self._engine: Any = None
+
+    @property
+    def version(self) -> str:
+        s = self.settings
+        models = "default"
+        if s.rapidocr_det_model or s.rapidocr_rec_model:
+            det = Path(s.rapidocr_det_model).name if s.rapidocr_det_model else "default"
+            rec = Path(s.rapidocr_rec_model).name if s.rapidocr_rec_model else "default"
+            models = f"{det}+{rec}"
+        return (
+            f"rapidocr-{metadata.version('rapidocr')}-{models}"
+            f"-side{s.ocr_max_side}-min{s.ocr_min_score}"
+        )
+
+    def _get(self) -> Any:
+        if self._engine is None:
+            self._engine = load_rapidocr(self.settings)
+        return self._engine
+
+    def recognize(self, image: Image) -> OcrOutput:
+        engine = self._get()
+        img, op_record = engine.preprocess_img(np.ascontiguousarray(image))
+        det_res, cls_res, rec_res, crops = engine.run_ocr_steps(img, op_record)
+        result = engine.build_final_output(image, det_res, cls_res, rec_res, crops, op_record)
+        upside_down: bool | None = None
+        labels = getattr(cls_res, "cls_res", None)
+        if labels:
+            flipped = sum(1 for label, score in labels if "180" in str(label) and score > 0.9)
+            upside_down = flipped > len(labels) / 2
+        boxes = getattr(result, "boxes", None)
+        txts = getattr(result, "txts", None)
+        scores = getattr(result, "scores", None)
+        if boxes is None or txts is None or scores is None:
+            return OcrOutput([], upside_down)
+        lines = [
+            OcrLine(
+                text=str(text),
+                polygon=[(float(x), float(y)) for x, y in np.asarray(box).reshape(-1, 2)],
+                confidence=min(1.0, max(0.0, float(score))),
+            )
+            for box, text, score in zip(boxes, txts, scores, strict=False)
+            if str(text).strip()
+        ]
+        return OcrOutput(reading_order(lines), upside_down)

@@ -1,0 +1,67 @@
+"""Ingest settings, read from `YIBAO_*` environment variables."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from platformdirs import user_data_dir
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EngineName = Literal["rapidocr", "paddleocr", "tesseract"]
+
+
+def _default_data_dir() -> Path:
+    return Path(user_data_dir("yibao-check"))
+
+
+class IngestSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="YIBAO_", extra="ignore")
+
+    # storage
+    storage: Literal["local", "s3"] = "local"
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    s3_endpoint: str = "127.0.0.1:9000"
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    s3_bucket: str = "yibao-check"
+    s3_secure: bool = False
+    s3_region: str = "us-east-1"
+    s3_url_expiry_seconds: int = 3600
+
+    # limits
+    max_file_bytes: int = 50 * 1024 * 1024
+    max_image_pixels: int = 100_000_000
+    max_pdf_pages: int = 100
+    max_tiff_frames: int = 100
+
+    # PDF handling
+    pdf_render_dpi: int = 200
+    pdf_qr_dpi: int = 150
+    pdf_text_layer_min_chars: int = 20
+
+    # OCR
+    ocr_engine: EngineName = "rapidocr"
+    ocr_threads: int = Field(0, description="ONNX Runtime intra-op threads; 0 = all cores")
+    ocr_max_side: int = 2000
+    ocr_min_score: float = 0.5
+    rapidocr_det_model: Path | None = None
+    rapidocr_rec_model: Path | None = None
+    rapidocr_rec_keys: Path | None = None
+    paddle_det_model_dir: Path | None = None
+    paddle_rec_model_dir: Path | None = None
+    paddle_det_model_name: str | None = None
+    paddle_rec_model_name: str | None = None
+    tesseract_cmd: str = "tesseract"
+    tesseract_lang: str = "chi_sim"
+
+    # normalisation
+    seal_suppression: bool = True
+    perspective_correction: bool = True
+
+
+@cache
+def get_settings() -> IngestSettings:
+    return IngestSettings()

@@ -1,0 +1,93 @@
+"""The OCR engines on small generated pages (RapidOCR is loaded once per process)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bench.cer import cer
+from bench.synthetic import document_text, encode, render_lines, rotate
+from ingest.ocr import EngineUnavailableError, get_engine
+from ingest.ocr.base import reading_order
+from ingest.ocr.paddle import paddle_unavailable_reason
+from ingest.pipeline import Pipeline
+from ingest.settings import IngestSettings
+from ingest.storage import LocalStorage
+from models.documents import OcrLine
+
+SETTINGS = IngestSettings(data_dir="/nonexistent")
+LINES = ["福建省医疗收费票据", "患者姓名：林晓梅", "金额合计：1234.50元"]
+
+
+def _small_page() -> np.ndarray:
+    return render_lines(LINES, size=(900, 400), px=36, margin=40)
+
+
+def _ordered_text(lines: list[OcrLine]) -> str:
+    return "\n".join(ln.text for ln in lines)
+
+
+def test_reading_order_rows_then_columns():
+    def box(text: str, x: float, y: float) -> OcrLine:
+        return OcrLine(
+            text=text, polygon=[(x, y), (x + 50, y), (x + 50, y + 20), (x, y + 20)], confidence=1
+        )
+
+    lines = [box("c", 10, 100), box("b", 300, 12), box("a", 10, 10), box("d", 300, 101)]
+    assert [ln.text for ln in reading_order(lines)] == ["a", "b", "c", "d"]
+
+
+def test_rapidocr_reads_chinese():
+    engine = get_engine(SETTINGS, "rapidocr")
+    out = engine.recognize(_small_page())
+    assert cer("\n".join(LINES), _ordered_text(out.lines)) < 0.05
+    assert out.upside_down is False
+    assert all(0.5 <= ln.confidence <= 1 and len(ln.polygon) == 4 for ln in out.lines)
+    assert engine.version.startswith("rapidocr-3.")
+
+
+def test_rapidocr_pipeline_upside_down_and_skewed(tmp_path: Path):
+    page_lines = document_text(seed=7, n=6)
+    img = render_lines(page_lines, size=(1240, 1754), px=30, margin=100)
+    turned = np.ascontiguousarray(np.rot90(rotate(img, 2.0), k=2))
+    pipeline = Pipeline(
+        LocalStorage(tmp_path), get_engine(SETTINGS, "rapidocr"), SETTINGS, store_images=False
+    )
+    result = pipeline.process(encode(turned, ".jpg"), "upside-down.jpg")
+    assert result.ok, result.error
+    page = result.pages[0].page
+    assert page.rotation == 180
+    assert page.skew == pytest.approx(2.0, abs=0.3)
+    assert cer("\n".join(page_lines), _ordered_text(page.lines)) < 0.05
+    first = page.lines[0].bbox
+    assert first.y0 < page.height / 4 and first.x0 < page.width / 3  # upright coordinates
+
+
+def test_tesseract_baseline():
+    if shutil.which("tesseract") is None:
+        pytest.skip("tesseract binary missing: apt-get install tesseract-ocr tesseract-ocr-chi-sim")
+    try:
+        engine = get_engine(SETTINGS, "tesseract")
+    except EngineUnavailableError as exc:
+        pytest.skip(str(exc))
+    out = engine.recognize(_small_page())
+    assert cer("\n".join(LINES), _ordered_text(out.lines)) < 0.3
+    assert engine.version.startswith("tesseract-")
+
+
+def test_paddleocr_adapter():
+    settings = IngestSettings()  # YIBAO_PADDLE_* from the environment
+    reason = paddle_unavailable_reason(settings)
+    if reason is not None:
+        pytest.skip(f"paddleocr engine not runnable here: {reason}")
+    out = get_engine(settings, "paddleocr").recognize(_small_page())
+    assert cer("\n".join(LINES), _ordered_text(out.lines)) < 0.05
+
+
+def test_paddle_unavailable_is_a_clear_error():
+    s = SETTINGS.model_copy(update={"paddle_det_model_dir": None, "paddle_rec_model_dir": None})
+    with pytest.raises(EngineUnavailableError):
+        get_engine(s, "paddleocr")
