@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from api.commands import items, ocr, samples
+from api.commands import extract, items, ocr, samples
+from api.commands.verify import verify_command
 
 app = typer.Typer(
     name="yibao",
@@ -15,6 +16,8 @@ app = typer.Typer(
 app.add_typer(items.app, name="items")
 app.add_typer(samples.app, name="samples")
 app.command("ocr")(ocr.ocr)
+app.add_typer(extract.app)
+app.command("verify")(verify_command)
 
 
 def main() -> None:

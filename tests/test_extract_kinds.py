@@ -1,0 +1,461 @@
+"""Extractors on pages built from OcrLine lists (fast; no OCR)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from extractors import extract
+from extractors.kinds.common import id_value, money_value
+from models.documents import BBox, Document, OcrLine, Page, PageRef
+from models.kinds import DocumentKind as K
+
+H = 30.0
+
+
+def line(text: str, x: float, y: float, conf: float = 0.99, h: float = H) -> OcrLine:
+    w = max(len(text), 1) * h * 0.9
+    return OcrLine(
+        text=text, polygon=[(x, y), (x + w, y), (x + w, y + h), (x, y + h)], confidence=conf
+    )
+
+
+def page(
+    number: int,
+    lines: list[OcrLine],
+    *,
+    w: int = 1654,
+    h: int = 2339,
+    qr: list[str] | None = None,
+    seals: list[BBox] | None = None,
+) -> Page:
+    return Page(
+        ref=PageRef(file_sha256="0" * 64, index=number - 1),
+        number=number,
+        width=w,
+        height=h,
+        source="ocr",
+        lines=lines,
+        qr_payloads=qr or [],
+        seals=seals or [],
+    )
+
+
+def only(docs: list[Document], kind: K) -> Document:
+    found = [d for d in docs if d.kind == kind]
+    assert len(found) == 1, [(d.kind, d.pages) for d in docs]
+    return found[0]
+
+
+# ------------------------------------------------------------------ ID card
+
+FRONT = [
+    line("姓名", 400, 226),
+    line("张桂香", 470, 222),
+    line("性别", 400, 268),
+    line("女", 470, 268),
+    line("民族汉", 530, 268),
+    line("出生", 400, 306),
+    line("1974年8月10日", 470, 306),
+    line("住址", 400, 347),
+    line("福建省泉州市晋江市六一", 470, 347),
+    line("北路233号24栋406室", 470, 380),
+    line("公民身份号码", 400, 451),
+    line("350582197408103964", 640, 451),
+]
+BACK = [
+    line("中华人民共和国", 540, 640),
+    line("居民身份证", 540, 700, h=45),
+    line("签发机关", 460, 818),
+    line("晋江市公安局", 590, 818),
+    line("有效期限", 460, 857),
+    line("2022.03.05-长期", 590, 857),
+]
+
+
+def test_id_card_front_and_back_on_one_page() -> None:
+    docs = extract([page(1, FRONT + BACK, w=1240, h=1754)])
+    d = only(docs, K.ID_CARD)
+    assert d.pages == [1]
+    assert d.value("name") == "张桂香"
+    assert d.value("sex") == "女"
+    assert d.value("ethnicity") == "汉"
+    assert d.value("birth_date") == dt.date(1974, 8, 10)
+    assert d.value("address") == "福建省泉州市晋江市六一北路233号24栋406室"
+    assert d.value("id_number") == "350582197408103964"
+    assert d.value("issuing_authority") == "晋江市公安局"
+    assert d.value("valid_from") == dt.date(2022, 3, 5)
+    assert d.value("valid_until") == "长期"
+    f = d.fields["id_number"]
+    assert f.page == 1 and f.bbox is not None and f.raw
+
+
+def test_id_card_front_and_back_as_two_pages_is_one_document() -> None:
+    docs = extract([page(1, FRONT, w=1000, h=630), page(2, BACK, w=1000, h=630)])
+    d = only(docs, K.ID_CARD)
+    assert d.pages == [1, 2]
+    assert d.value("issuing_authority") == "晋江市公安局"
+    assert d.value("name") == "张桂香"
+
+
+def test_id_card_low_confidence_number_is_unreadable_not_guessed() -> None:
+    lines = [
+        ln if "350582" not in ln.text else line("350582197408103964", 640, 451, conf=0.55)
+        for ln in FRONT
+    ]
+    d = only(extract([page(1, lines + BACK)]), K.ID_CARD)
+    f = d.fields["id_number"]
+    assert f.readable is False and f.value is None
+    assert "350582" in f.raw
+    assert d.value("id_number") is None
+
+
+def test_vertical_text_page_is_turned_back() -> None:
+    """A page uprighted a quarter turn too far (text runs vertically) still reads."""
+    upright = page(1, FRONT + BACK, w=1240, h=1754)
+    width = upright.width
+    turned = []
+    for ln in upright.lines:
+        b = ln.bbox
+        # inverse of (u, v) = (y, width - x): x = width - v, y = u
+        x0, x1 = width - b.y1, width - b.y0
+        y0, y1 = b.x0, b.x1
+        turned.append(
+            OcrLine(text=ln.text, polygon=[(x0, y0), (x1, y0), (x1, y1), (x0, y1)], confidence=0.99)
+        )
+    docs = extract([page(1, turned, w=1754, h=1240)])
+    d = only(docs, K.ID_CARD)
+    assert d.value("id_number") == "350582197408103964"
+    assert d.value("issuing_authority") == "晋江市公安局"
+
+
+# ------------------------------------------------------------------ invoice
+
+INVOICE = [
+    line("财政部监制", 784, 143),
+    line("福建省医疗门诊收费票据", 574, 194, h=50),
+    line("票据代码：35030221", 99, 279),
+    line("票据号码：0089498008", 1171, 280),
+    line("交款人：张桂香", 93, 381),
+    line("开票日期:2026年02月16日", 1159, 384),
+    line("门诊号:MZ26193745", 95, 438),
+    line("医疗机构类型：", 883, 438),
+    line("综合医院", 1100, 442),
+    line("项目名称", 192, 496),
+    line("金额（元）", 433, 495),
+    line("项目名称", 940, 496),
+    line("金额（元）", 1181, 495),
+    line("诊察费", 101, 545),
+    line("10.00", 509, 547),
+    line("西药费", 940, 545),
+    line("36.80", 1200, 547),
+    line("金额合计（大写）", 98, 768),
+    line("肆拾陆元捌角整", 560, 772),
+    line("(小写)", 1106, 767),
+    line("¥46.80", 1290, 771),
+    line("医保统筹基金支付：", 101, 825),
+    line("0.00", 501, 831),
+    line("其他支付：", 595, 822),
+    line("0.00", 1000, 829),
+    line("个人账户支付：", 1094, 821),
+    line("6.80", 1484, 831),
+    line("个人现金支付：", 97, 878),
+    line("40.00", 489, 886),
+    line("个人自付：", 613, 875),
+    line("0.00", 1000, 885),
+    line("个人自费:", 1092, 875),
+    line("0.00", 1498, 885),
+    line("收款单位（章）：", 96, 957),
+    line("莆田市壶山人民医院", 560, 959),
+]
+
+
+def test_invoice_fields() -> None:
+    d = only(extract([page(1, INVOICE, h=1200)]), K.MEDICAL_INVOICE)
+    assert d.value("invoice_type") == "outpatient"
+    assert d.value("electronic") is False
+    assert d.value("invoice_code") == "35030221"
+    assert d.value("invoice_number") == "0089498008"
+    assert d.value("payer") == "张桂香"
+    assert d.value("issue_date") == dt.date(2026, 2, 16)
+    assert d.value("outpatient_number") == "MZ26193745"
+    assert d.value("institution_type") == "综合医院"
+    assert d.value("category_amounts") == {"诊察费": Decimal("10.00"), "西药费": Decimal("36.80")}
+    assert d.value("total_words") == "肆拾陆元捌角整"
+    assert d.value("total") == Decimal("46.80")
+    assert d.value("account_payment") == Decimal("6.80")
+    assert d.value("cash_payment") == Decimal("40.00")
+    assert d.value("payee") == "莆田市壶山人民医院"
+
+
+def test_invoice_low_confidence_amount_is_unreadable() -> None:
+    lines = [ln if ln.text != "40.00" else line("40.00", 489, 886, conf=0.5) for ln in INVOICE]
+    d = only(extract([page(1, lines, h=1200)]), K.MEDICAL_INVOICE)
+    f = d.fields["cash_payment"]
+    assert not f.readable and f.value is None and f.raw == "40.00"
+
+
+def test_e_invoice_qr_cross_check() -> None:
+    lines = [ln for ln in INVOICE if "福建省医疗" not in ln.text]
+    lines.append(line("医疗门诊收费票据（电子）", 574, 194, h=50))
+    qr = "35030221,0089498009,0d8cf9,20260216,46.80"
+    d = only(extract([page(1, lines, h=1200, qr=[qr])]), K.MEDICAL_INVOICE)
+    assert d.value("electronic") is True
+    assert d.value("qr_payload") == qr
+    assert d.value("invoice_code") == "35030221"
+    bad = d.fields["invoice_number"]  # printed 0089498008, QR 0089498009
+    assert bad.readable is False and "QR" in bad.raw
+    assert d.value("check_code") == "0d8cf9"  # only in the QR
+
+
+def test_e_invoice_without_text_is_still_an_invoice() -> None:
+    qr = "35010125,0074505875,0d8cf9,20260203,184.40"
+    d = only(extract([page(1, [], w=1654, h=1102, qr=[qr])]), K.MEDICAL_INVOICE)
+    assert d.value("invoice_number") == "0074505875"
+    assert d.value("total") == Decimal("184.40")
+    assert d.value("issue_date") == dt.date(2026, 2, 3)
+
+
+# ------------------------------------------------------------------ expense list
+
+HEAD_Y = 383
+
+
+def _el_header(p: int, of: int, rows: list[tuple[str, ...]], total: str | None) -> list[OcrLine]:
+    out = [
+        line("莆田市壶山人民医院", 636, 116, h=45),
+        line("住院费用明细清单", 713, 190, h=42),
+        line("姓名：张桂香", 89, 278),
+        line("住院号：ZY26193745", 822, 278),
+        line("费用期间:2026-02-10至2026-02-16", 90, 325),
+        line("序号", 102, HEAD_Y),
+        line("项目名称", 164, HEAD_Y),
+        line("规格", 628, HEAD_Y),
+        line("单位", 849, HEAD_Y),
+        line("数量", 972, HEAD_Y),
+        line("单价", 1131, HEAD_Y),
+        line("金额", 1305, HEAD_Y),
+        line("医保类别", 1408, HEAD_Y),
+    ]
+    y = 433.0
+    for r in rows:
+        if r[0] == "sub":
+            out += [line(f"【{r[1]}】小计", 189, y), line(r[2], 1293, y)]
+        else:
+            seq, name, spec, unit, qty, price, amount, cls = r
+            out += [line(seq, 122, y), line(name, 177, y)]
+            if spec:
+                out.append(line(spec, 629, y))
+            out += [
+                line(unit, 862, y),
+                line(qty, 1013, y),
+                line(price, 1124, y),
+                line(amount, 1295, y),
+                line(cls, 1446, y),
+            ]
+        y += 45
+    if total:
+        out += [line("合计：3项", 89, y + 20), line(f"总计金额：{total}", 1132, y + 20)]
+    out.append(line(f"第{p}页共{of}页", 741, 2231))
+    return out
+
+
+def test_expense_list_spanning_pages_is_one_document() -> None:
+    p1 = _el_header(
+        1,
+        2,
+        [
+            ("1", "普通病房床位费", "", "床日", "2", "35.00", "70.00", "甲"),
+            ("sub", "床位费", "70.00"),
+            ("2", "阿莫西林胶囊", "0.25g*24粒", "盒", "2", "12.80", "25.60", "甲"),
+        ],
+        None,
+    )
+    p2 = _el_header(
+        2,
+        2,
+        [
+            ("3", "布洛芬缓释胶囊", "0.3g*20粒", "盒", "1", "11.20", "11.20", "乙"),
+            ("sub", "西药费", "36.80"),
+        ],
+        "106.80",
+    )
+    docs = extract([page(1, INVOICE, h=1200), page(2, p1), page(3, p2)])
+    assert [d.kind for d in docs] == [K.MEDICAL_INVOICE, K.EXPENSE_LIST]
+    d = only(docs, K.EXPENSE_LIST)
+    assert d.pages == [2, 3]
+    assert d.value("patient_name") == "张桂香"
+    assert d.value("inpatient_number") == "ZY26193745"
+    assert d.value("hospital") == "莆田市壶山人民医院"
+    assert d.value("period_start") == dt.date(2026, 2, 10)
+    assert d.value("period_end") == dt.date(2026, 2, 16)
+    items = d.value("items")
+    assert isinstance(items, list) and len(items) == 3
+    assert items[0]["category"] == "床位费" and items[0]["amount"] == Decimal("70.00")
+    assert items[1] == {
+        "name": "阿莫西林胶囊",
+        "spec": "0.25g*24粒",
+        "unit": "盒",
+        "quantity": Decimal("2"),
+        "unit_price": Decimal("12.80"),
+        "amount": Decimal("25.60"),
+        "category": "西药费",
+        "insurance_class": "甲",
+        "page": 2,
+    }
+    assert items[2]["page"] == 3 and items[2]["insurance_class"] == "乙"
+    assert d.value("subtotals") == {"床位费": Decimal("70.00"), "西药费": Decimal("36.80")}
+    assert d.value("total") == Decimal("106.80")
+
+
+# ------------------------------------------------------------------ clinical
+
+DISCHARGE = [
+    line("漳州市九龙江医院", 560, 120, h=50),
+    line("出院小结", 700, 200, h=45),
+    line("住院号：15780419", 1300, 260),
+    line("姓名：游玉兰", 110, 320),
+    line("性别：女", 470, 320),
+    line("年龄：29岁", 700, 320),
+    line("科室：呼吸内科", 1020, 320),
+    line("入院日期：2026-02-17", 110, 380),
+    line("出院日期：2026-02-24", 590, 380),
+    line("住院天数：7天", 1100, 380),
+    line("入院诊断：", 110, 460),
+    line("社区获得性肺炎", 315, 460),
+    line("出院诊断：", 110, 520),
+    line("社区获得性肺炎（非重症）", 315, 520),
+    line("诊疗经过：", 110, 580),
+    line("入院后完善相关检查，予抗感染治疗，", 315, 580),
+    line("准予出院。", 315, 615),
+    line("出院医嘱：", 110, 680),
+    line("注意休息。", 315, 680),
+    line("医师签名：", 950, 800),
+    line("陈美华", 1120, 795),
+]
+
+
+def test_discharge_summary() -> None:
+    d = only(extract([page(1, DISCHARGE)]), K.DISCHARGE_SUMMARY)
+    assert d.value("hospital") == "漳州市九龙江医院"
+    assert d.value("patient_name") == "游玉兰"
+    assert d.value("sex") == "女"
+    assert d.value("age") == 29
+    assert d.value("department") == "呼吸内科"
+    assert d.value("inpatient_number") == "15780419"
+    assert d.value("admission_date") == dt.date(2026, 2, 17)
+    assert d.value("discharge_date") == dt.date(2026, 2, 24)
+    assert d.value("stay_days") == 7
+    assert d.value("admission_diagnosis") == "社区获得性肺炎"
+    assert d.value("discharge_diagnosis") == "社区获得性肺炎(非重症)"  # NFKC
+    assert d.value("treatment_course") == "入院后完善相关检查,予抗感染治疗,准予出院。"
+    assert d.value("discharge_advice") == "注意休息。"
+    assert d.value("physician") == "陈美华"
+
+
+def test_prescription() -> None:
+    lines = [
+        line("莆田市壶山人民医院", 400, 80, h=45),
+        line("处 方 笺", 520, 150, h=45),
+        line("姓名：张桂香", 80, 260),
+        line("性别：女", 400, 260),
+        line("年龄：51岁", 620, 260),
+        line("门诊号：MZ26193745", 80, 310),
+        line("科别：呼吸内科", 620, 310),
+        line("临床诊断：急性上呼吸道感染", 80, 360),
+        line("日期：2026-02-16", 620, 400),
+        line("Rp.", 80, 460, h=50),
+        line("医师：", 80, 1400),
+        line("刘振宇", 190, 1395),
+    ]
+    d = only(extract([page(1, lines, w=1240, h=1754)]), K.PRESCRIPTION)
+    assert d.value("diagnosis") == "急性上呼吸道感染"
+    assert d.value("date") == dt.date(2026, 2, 16)
+    assert d.value("outpatient_number") == "MZ26193745"
+    assert d.value("physician") == "刘振宇"
+
+
+# ------------------------------------------------------------------ forms, bank card, other
+
+
+def test_application_form_title_signature_and_seal() -> None:
+    lines = [
+        line("费用报销申请表", 600, 180, h=60),
+        line("姓名", 150, 300),
+        line("吴思远", 420, 300),
+        line("身份证号码", 130, 380),
+        line("350421200009189250", 420, 380),
+        line("开户银行", 150, 460),
+        line("兴业银行", 420, 460),
+        line("银行账号", 900, 460),
+        line("6229098852676007772", 1150, 460),
+        line("申请人（签字）：", 900, 1650),
+        line("吴思远", 1200, 1640),
+        line("2026年3月4日", 900, 1740),
+    ]
+    seal = BBox(x0=150, y0=1600, x1=400, y1=1850)
+    d = only(extract([page(1, lines, seals=[seal])]), K.APPLICATION_FORM)
+    assert d.title == "费用报销申请表"
+    assert d.value("form_title") == "费用报销申请表"
+    assert d.value("applicant_name") == "吴思远"
+    assert d.value("id_number") == "350421200009189250"
+    assert d.value("bank_name") == "兴业银行"
+    assert d.value("bank_account") == "6229098852676007772"
+    assert d.value("date") == dt.date(2026, 3, 4)
+    assert d.value("signature_present") is True
+    assert d.value("seal_present") is True
+
+
+def test_commitment_letter_unsigned() -> None:
+    lines = [
+        line("个人承诺书", 650, 180, h=60),
+        line("姓名", 150, 300),
+        line("赖志明", 420, 300),
+        line("承诺人（签字）：", 900, 1650),
+    ]
+    d = only(extract([page(1, lines)]), K.COMMITMENT_LETTER)
+    assert d.title == "个人承诺书"
+    assert d.value("signature_present") is False
+    assert d.value("seal_present") is False
+
+
+def test_bank_card() -> None:
+    lines = [
+        line("中国银行", 40, 40),
+        line("借记卡 DEBIT CARD", 40, 90),
+        line("6216 6165 2760 7832 440", 50, 250),
+    ]
+    d = only(extract([page(1, lines, w=1000, h=630)]), K.BANK_CARD)
+    assert d.value("bank_name") == "中国银行"
+    assert d.value("card_number") == "6216616527607832440"
+
+
+def test_unknown_page_is_other_not_a_guess() -> None:
+    docs = extract([page(1, [line("天气晴朗", 100, 100), line("欢迎光临", 100, 200)])])
+    assert [d.kind for d in docs] == [K.OTHER]
+    assert docs[0].fields == {}
+
+
+def test_mixed_pdf_becomes_three_documents() -> None:
+    p1 = _el_header(1, 1, [("1", "阿莫西林胶囊", "", "盒", "1", "12.80", "12.80", "甲")], "12.80")
+    docs = extract([page(1, INVOICE, h=1200), page(2, p1), page(3, DISCHARGE)])
+    assert [d.kind for d in docs] == [K.MEDICAL_INVOICE, K.EXPENSE_LIST, K.DISCHARGE_SUMMARY]
+    assert [d.pages for d in docs] == [[1], [2], [3]]
+
+
+# ------------------------------------------------------------------ value helpers
+
+
+def test_id_value_fixes_ocr_letters_and_flags_check_digit() -> None:
+    assert id_value("35058219740810396X")[0] == "35058219740810396X"
+    value, factor = id_value("3505821974O8103964")
+    assert value == "350582197408103964" and factor < 1
+    value, factor = id_value("350582197408103965")  # wrong check digit: kept, less sure
+    assert value == "350582197408103965" and factor < 1
+    assert id_value("no number here") == (None, 0.0)
+
+
+def test_money_value() -> None:
+    assert money_value("¥1,234.56") == Decimal("1234.56")
+    assert money_value("90.20元") == Decimal("90.20")
+    assert money_value("abc") is None

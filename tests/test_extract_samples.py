@@ -1,0 +1,39 @@
+"""A few real OCR runs on generated sample pages (seconds each; skipped without samples)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench.extract_bench import norm_value
+from extractors import extract
+from models.kinds import DocumentKind as K
+
+CASE = Path(__file__).resolve().parent.parent / "samples" / "cases" / "c001"
+
+
+@pytest.mark.parametrize("filename", ["scan_01.jpg", "scan_03.jpg"])
+def test_sample_page_fields_match_ground_truth(
+    filename: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = CASE / filename
+    if not path.exists() or not (CASE / "expected.json").exists():
+        pytest.skip("sample case c001 not generated")
+    expected = json.loads((CASE / "expected.json").read_text(encoding="utf-8"))
+    want = next(d for d in expected["documents"] if d["file"] == filename)
+    monkeypatch.setenv("YIBAO_DATA_DIR", str(tmp_path))
+    from ingest.pipeline import Pipeline
+    from ingest.settings import IngestSettings
+
+    result = Pipeline(settings=IngestSettings()).process(path.read_bytes(), path.name)
+    docs = extract([pr.page for pr in result.pages])
+    assert [d.kind for d in docs] == [K(want["kind"])]
+    d = docs[0]
+    wrong = {
+        name: (value, d.value(name))
+        for name, value in want["fields"].items()
+        if norm_value(d.value(name)) != norm_value(value) and name != "physician"
+    }
+    assert not wrong
