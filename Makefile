@@ -7,9 +7,10 @@ BIN := $(VENV)/bin
 setup:
 	@VENV=$(VENV) scripts/bootstrap.sh
 
+# The main job: verify a sample 住院费用报销 case with two defects and write its notice.
+CASE ?= samples/cases/c058
 run: setup
-	$(BIN)/yibao items --region sanming-mingxi
-	$(BIN)/yibao items show 002036006002 --region sanming-mingxi
+	$(BIN)/yibao verify $(CASE) --notice out/notice.pdf
 
 lint: setup
 	$(BIN)/ruff check .
