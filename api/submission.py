@@ -78,20 +78,14 @@ def intake_findings(files: list[FileResult]) -> list[Finding]:
     return out
 
 
-def process(
-    case: CaseInput,
-    *,
-    pipeline: Pipeline,
-    extract: Extract,
-    registry: InvoiceRegistry | None,
-    submission_id: str,
-    submitted_on: dt.date | None = None,
-    progress: Progress | None = None,
-) -> SubmissionOutcome:
-    item = Catalog.load().effective(case.item, case.region)
+def ingest_files(
+    paths: Sequence[Path], pipeline: Pipeline, progress: Progress | None = None
+) -> tuple[list[FileResult], list[Page]]:
+    """Every file through the ingest pipeline; pages renumbered 1.. across the submission.
+    A file that cannot be read becomes a FileResult with its error, never an exception."""
     file_results: list[FileResult] = []
     pages: list[Page] = []
-    for path in case.files:
+    for path in paths:
         if progress:
             progress(path.name)
         try:
@@ -104,6 +98,21 @@ def process(
         file_results.append(result)
         for page_result in result.pages:
             pages.append(page_result.page.model_copy(update={"number": len(pages) + 1}))
+    return file_results, pages
+
+
+def process(
+    case: CaseInput,
+    *,
+    pipeline: Pipeline,
+    extract: Extract,
+    registry: InvoiceRegistry | None,
+    submission_id: str,
+    submitted_on: dt.date | None = None,
+    progress: Progress | None = None,
+) -> SubmissionOutcome:
+    item = Catalog.load().effective(case.item, case.region)
+    file_results, pages = ingest_files(case.files, pipeline, progress)
     documents = extract(pages)
     verified = verify(
         item,

@@ -42,19 +42,18 @@ def case_styles() -> dict[str, str]:
 
 
 def load_pages(case_dir: Path) -> tuple[list[Page], dict[tuple[str, int], int]]:
+    """The case's pages (numbered across its files, sorted by name), and (file, page) → number."""
+    from api.submission import ingest_files
     from ingest.pipeline import Pipeline
 
-    pipeline = Pipeline()
-    pages: list[Page] = []
+    files = sorted(
+        f for f in case_dir.iterdir() if f.suffix != ".json" and not f.name.startswith(".")
+    )
+    results, pages = ingest_files(files, Pipeline())
     mapping: dict[tuple[str, int], int] = {}
-    for f in sorted(case_dir.iterdir()):
-        if f.suffix == ".json" or f.name.startswith("."):
-            continue
-        result = pipeline.process(f.read_bytes(), f.name)
-        for i, pr in enumerate(result.pages, start=1):
-            n = len(pages) + 1
-            pages.append(pr.page.model_copy(update={"number": n}))
-            mapping[(f.name, i)] = n
+    for result in results:
+        for i in range(1, len(result.pages) + 1):
+            mapping[(result.filename, i)] = len(mapping) + 1
     return pages, mapping
 
 

@@ -4,9 +4,7 @@ confidence, page, box)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,41 +12,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from api.report import document_json, plain
+from api.submission import ingest_files
 from extractors import extract as run_extract
 from ingest.pipeline import Pipeline
-from models.documents import Document, ExtractedField, Page
+from models.documents import Document, Page
 
 app = typer.Typer(help="Extract documents and typed fields from files.")
 console = Console()
 
 JSON_SCHEMA_VERSION = 1
-
-
-def _json_value(v: Any) -> Any:
-    if isinstance(v, bool) or v is None:
-        return v
-    if isinstance(v, Decimal):
-        return f"{v:.2f}" if v == v.quantize(Decimal("0.01")) else str(v)
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if isinstance(v, dict):
-        return {str(k): _json_value(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [_json_value(x) for x in v]
-    return v
-
-
-def field_to_json(f: ExtractedField) -> dict[str, Any]:
-    return {
-        "value": _json_value(f.value),
-        "raw": f.raw,
-        "confidence": f.confidence,
-        "readable": f.readable,
-        "page": f.page,
-        "bbox": [round(f.bbox.x0, 1), round(f.bbox.y0, 1), round(f.bbox.x1, 1), round(f.bbox.y1, 1)]
-        if f.bbox
-        else None,
-    }
 
 
 def documents_to_json(
@@ -58,42 +31,28 @@ def documents_to_json(
     return {
         "schema_version": JSON_SCHEMA_VERSION,
         "files": files or [],
-        "documents": [
-            {
-                "id": d.id,
-                "kind": d.kind.value,
-                "kind_label": d.kind.label,
-                "confidence": d.confidence,
-                "pages": d.pages,
-                "title": d.title,
-                "fields": {k: field_to_json(f) for k, f in sorted(d.fields.items())},
-            }
-            for d in docs
-        ],
+        "documents": [document_json(d) for d in docs],
     }
 
 
 def load(files: list[Path], pipeline: Pipeline) -> tuple[list[Page], list[dict[str, Any]]]:
     """Pages of all files, renumbered 1.. across the submission in the order given."""
-    pages: list[Page] = []
-    info: list[dict[str, Any]] = []
-    for path in files:
-        result = pipeline.process(path.read_bytes(), path.name)
-        first = len(pages) + 1
-        for pr in result.pages:
-            pages.append(pr.page.model_copy(update={"number": len(pages) + 1}))
+    results, pages = ingest_files(files, pipeline)
+    info, first = [], 1
+    for result in results:
         info.append(
             {
-                "filename": path.name,
-                "pages": list(range(first, len(pages) + 1)),
+                "filename": result.filename,
+                "pages": list(range(first, first + len(result.pages))),
                 "error": result.error.to_dict() if result.error else None,
             }
         )
+        first += len(result.pages)
     return pages, info
 
 
 def _short(v: Any, width: int = 60) -> str:
-    text = json.dumps(_json_value(v), ensure_ascii=False) if not isinstance(v, str) else v
+    text = json.dumps(plain(v), ensure_ascii=False) if not isinstance(v, str) else v
     return text if len(text) <= width else text[: width - 1] + "…"
 
 

@@ -3,12 +3,12 @@ item does not ask for."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from models.catalog import COPY_FORM_LABELS, MaterialRequirement
 from models.documents import Document, FindingEvidence, Severity
 from models.kinds import DocumentKind as K
-from verifier.checklist import MaterialState
+from verifier.checklist import MaterialState, MaterialStatus
 from verifier.context import Context
 from verifier.rules.base import Hit, rule
 
@@ -59,52 +59,35 @@ def _has_seal(ctx: Context, doc: Document) -> bool | None:
     return any(p.seals for p in pages) if pages else None
 
 
-@rule("SEAL_MISSING", Severity.BLOCKING, "{name}未加盖单位公章，请加盖公章后重新提交")
-def seal_missing(ctx: Context) -> Iterator[Hit]:
+def _lacking(ctx: Context, field: str, needed: Callable[[MaterialStatus], bool]) -> Iterator[Hit]:
+    """Provided materials whose every document lacks what the material requires (a seal, a
+    signature): `field` is False on each of them."""
     for status in ctx.checklist:
-        if status.state != MaterialState.SATISFIED:
-            continue
-        if status.material.needs_seal(ctx.facts) is not True:
+        if status.state != MaterialState.SATISFIED or not needed(status):
             continue
         docs = _docs(ctx, status.documents)
-        if docs and all(_has_seal(ctx, d) is False for d in docs):
+        present = [_has_seal(ctx, d) if field == "seal_present" else d.value(field) for d in docs]
+        if docs and all(p is False for p in present):
             yield Hit(
                 values={"name": status.material.name},
                 evidence=[
                     FindingEvidence(
-                        document_id=d.id,
-                        kind=d.kind,
-                        field="seal_present",
-                        value="无",
-                        page=d.pages[0],
+                        document_id=d.id, kind=d.kind, field=field, value="无", page=d.pages[0]
                     )
                     for d in docs
                 ],
                 concerns=docs[0].kind,
             )
+
+
+@rule("SEAL_MISSING", Severity.BLOCKING, "{name}未加盖单位公章，请加盖公章后重新提交")
+def seal_missing(ctx: Context) -> Iterator[Hit]:
+    yield from _lacking(ctx, "seal_present", lambda s: s.material.needs_seal(ctx.facts) is True)
 
 
 @rule("SIGNATURE_MISSING", Severity.BLOCKING, "{name}未经申请人签名，请签名后重新提交")
 def signature_missing(ctx: Context) -> Iterator[Hit]:
-    for status in ctx.checklist:
-        if status.state != MaterialState.SATISFIED or not status.material.signature_required:
-            continue
-        docs = _docs(ctx, status.documents)
-        if docs and all(d.value("signature_present") is False for d in docs):
-            yield Hit(
-                values={"name": status.material.name},
-                evidence=[
-                    FindingEvidence(
-                        document_id=d.id,
-                        kind=d.kind,
-                        field="signature_present",
-                        value="无",
-                        page=d.pages[0],
-                    )
-                    for d in docs
-                ],
-                concerns=docs[0].kind,
-            )
+    yield from _lacking(ctx, "signature_present", lambda s: s.material.signature_required)
 
 
 @rule("UNEXPECTED_DOCUMENT", Severity.WARNING, "{what}")
