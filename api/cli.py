@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from api.commands import extract, items, ocr, samples
+from api.commands import extract, items, ocr, samples, user
+from api.commands.serve import serve_command
 from api.commands.verify import verify_command
+from api.commands.worker import worker_command
 
 app = typer.Typer(
     name="yibao",
@@ -18,6 +20,9 @@ app.add_typer(samples.app, name="samples")
 app.command("ocr")(ocr.ocr)
 app.add_typer(extract.app)
 app.command("verify")(verify_command)
+app.command("serve")(serve_command)
+app.command("worker")(worker_command)
+app.add_typer(user.app, name="user")
 
 
 def main() -> None:

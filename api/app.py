@@ -1,0 +1,422 @@
+"""The HTTP API (FastAPI; OpenAPI at /docs and /openapi.json)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, File, Form, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from api import metrics, service
+from api.auth import LOCAL_ADMIN, Principal, auth_required, authenticate
+from api.db import SubmissionRow
+from api.notices import MEDIA_TYPES, UNAVAILABLE_ZH, NoticeUnavailableError, notice_bytes
+from api.pages import render_page
+from api.runtime import Runtime, ThreadDispatcher
+from api.service import ApiError, Upload
+from api.tasks import START
+from models.catalog_loader import Catalog
+from models.documents import DecisionOutcome, SubmissionStatus
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """
+医保经办材料核验服务：上传申报材料（扫描件、照片、PDF），系统保存原件、识别、抽取字段、
+按事项清单和规则核验，作出 受理 / 一次性告知补正 / 退回 / 转人工审核 的决定，并生成一次性告知书。
+
+Authentication: `Authorization: Bearer <token>` (tokens from `YIBAO_TOKENS` or `yibao user add`).
+Roles: applicant, clerk (see their own submissions), reviewer, admin (see all; review).
+Errors are `{"error": {"code": "...", "message": "<中文>"}}`.
+"""
+
+
+class Accepted(BaseModel):
+    id: str
+    status: str
+    version: int
+    files: list[dict[str, Any]]
+    changed: bool = True
+    href: str
+
+
+class FindingReview(BaseModel):
+    action: Literal["confirm", "dismiss"]
+    reason: str = Field(min_length=1, description="why (recorded in the audit log)")
+
+
+class DecisionSet(BaseModel):
+    outcome: Literal["accept", "correct", "reject", "review"]
+    reason: str = Field(min_length=1)
+
+
+def _error(status: int, code: str, message: str, **detail: Any) -> JSONResponse:
+    body: dict[str, Any] = {"error": {"code": code, "message": message}}
+    if detail:
+        body["error"]["detail"] = detail
+    return JSONResponse(body, status_code=status)
+
+
+def principal(request: Request) -> Principal:
+    """The caller, from `Authorization: Bearer <token>`."""
+    rt: Runtime = request.app.state.runtime
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    token = token.strip() if scheme.lower() == "bearer" else ""
+    if not auth_required(rt.settings, rt.db):
+        return authenticate(rt.settings, rt.db, token) or Principal(LOCAL_ADMIN, "admin")
+    who = authenticate(rt.settings, rt.db, token)
+    if who is None:
+        raise ApiError(401, "UNAUTHORIZED", "请提供有效的访问令牌（Authorization: Bearer …）")
+    return who
+
+
+Who = Annotated[Principal, Depends(principal)]
+
+
+def create_app(rt: Runtime, *, migrate: bool | None = None) -> FastAPI:
+    run_migrations = rt.settings.migrate_on_start if migrate is None else migrate
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if run_migrations:
+            rt.db.upgrade()
+        if not auth_required(rt.settings, rt.db):
+            log.warning(
+                "no API tokens configured: every request acts as the single local admin "
+                "(%r). Set YIBAO_TOKENS or run `yibao user add` before exposing the service.",
+                LOCAL_ADMIN,
+            )
+        if isinstance(rt.dispatcher, ThreadDispatcher):
+            log.info("embedded mode: tasks run in-process (no broker)")
+            _resume_unfinished(rt)
+        yield
+        rt.close()
+
+    app = FastAPI(
+        title="yibao-check",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.runtime = rt
+
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return _error(exc.status, exc.code, exc.message_zh, **exc.detail)
+
+    @app.middleware("http")
+    async def measure(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        metrics.HTTP_REQUESTS.labels(request.method, path, str(response.status_code)).inc()
+        metrics.HTTP_SECONDS.labels(path).observe(time.perf_counter() - started)
+        return response
+
+    # -- submissions -------------------------------------------------------------------------
+
+    @app.post(
+        "/submissions",
+        status_code=202,
+        response_model=Accepted,
+        tags=["submissions"],
+        summary="Submit materials (originals stored before 202; processing continues)",
+    )
+    async def submit(
+        who: Who,
+        files: Annotated[list[UploadFile], File(description="scans, photos, PDFs")],
+        item: Annotated[str, Form(description="item key, 12-character code or number")],
+        region: Annotated[str | None, Form(description="e.g. sanming-mingxi")] = None,
+        channel: Annotated[
+            str | None, Form(description="邮寄 / 网上 / 现场 (or mail / online / onsite)")
+        ] = None,
+        facts: Annotated[str, Form(description="case facts as a JSON object")] = "{}",
+    ) -> Accepted:
+        try:
+            raw_facts = json.loads(facts or "{}")
+        except json.JSONDecodeError:
+            raise ApiError(422, "BAD_FACTS", "案件事实须为 JSON 对象") from None
+        if not isinstance(raw_facts, dict):
+            raise ApiError(422, "BAD_FACTS", "案件事实须为 JSON 对象")
+        uploads = [Upload(f.filename or "", await f.read(), f.content_type) for f in files]
+        sub = service.create_submission(
+            rt,
+            who,
+            item=item,
+            region=region,
+            channel=channel,
+            facts=raw_facts,
+            uploads=uploads,
+        )
+        return _accepted(rt, sub.id, True)
+
+    @app.get("/submissions/{submission_id}", tags=["submissions"], summary="Status and result")
+    def get_submission(who: Who, submission_id: str) -> dict[str, Any]:
+        with rt.db.session() as s:
+            sub = service.get_visible(s, who, submission_id)
+            return service.submission_view(s, sub)
+
+    @app.get(
+        "/submissions/{submission_id}/versions/{version}",
+        tags=["submissions"],
+        summary="One earlier verification result (history)",
+    )
+    def get_version(who: Who, submission_id: str, version: int) -> dict[str, Any]:
+        with rt.db.session() as s:
+            sub = service.get_visible(s, who, submission_id)
+            return service.version_view(s, sub, version)
+
+    @app.post(
+        "/submissions/{submission_id}/documents",
+        status_code=202,
+        response_model=Accepted,
+        tags=["submissions"],
+        summary="补正: add corrected or missing materials; the submission is re-verified",
+    )
+    async def add_documents(
+        who: Who,
+        submission_id: str,
+        files: Annotated[list[UploadFile] | None, File()] = None,
+        replaces: Annotated[
+            str | None,
+            Form(description="comma-separated sha256 (or file ids) the new files replace"),
+        ] = None,
+        note: Annotated[str | None, Form()] = None,
+    ) -> Accepted:
+        uploads = [Upload(f.filename or "", await f.read(), f.content_type) for f in files or []]
+        withdraw = [r.strip() for r in (replaces or "").split(",") if r.strip()]
+        if not uploads and not withdraw:
+            raise ApiError(422, "NO_FILES", "请上传补正材料")
+        _, changed = service.supplement(rt, who, submission_id, uploads, withdraw, note)
+        return _accepted(rt, submission_id, changed)
+
+    @app.get(
+        "/submissions/{submission_id}/pages/{number}.png",
+        tags=["submissions"],
+        summary="A normalised page image (boxes=1: field boxes blue, finding evidence red)",
+        response_class=Response,
+        responses={200: {"content": {"image/png": {}}}},
+    )
+    def page_png(who: Who, submission_id: str, number: int, boxes: bool = False) -> Response:
+        with rt.db.session() as s:
+            sub = service.get_visible(s, who, submission_id)
+            row = service.latest_result(s, sub)
+            result = row.result if row else None
+        if result is None:
+            raise ApiError(409, "NOT_DECIDED", "页面尚未处理完成")
+        png = render_page(rt, result, number, boxes)
+        if png is None:
+            raise ApiError(404, "NOT_FOUND", f"第 {number} 页不存在")
+        return Response(png, media_type="image/png")
+
+    @app.get(
+        "/submissions/{submission_id}/notice.{fmt}",
+        tags=["submissions"],
+        summary="一次性告知补正 notice (PDF or DOCX) of the current version",
+        response_class=Response,
+        responses={
+            200: {"content": {MEDIA_TYPES["pdf"]: {}, MEDIA_TYPES["docx"]: {}}},
+            503: {"description": "notice rendering not available"},
+        },
+    )
+    def notice(who: Who, submission_id: str, fmt: Literal["pdf", "docx"]) -> Response:
+        with rt.db.session() as s:
+            sub = service.get_visible(s, who, submission_id)
+            row = service.current_result(s, sub)
+            dismissed = service.dismissed_keys(s, submission_id)
+            reviews = service.reviews_of(s, submission_id)
+            s.expunge_all()
+        if row is None:
+            raise ApiError(409, "NOT_DECIDED", "该申报尚未完成核验，暂无告知书")
+        outcome = service.effective_decision(sub, row, reviews)["outcome"]
+        if outcome not in (DecisionOutcome.CORRECT.value, DecisionOutcome.REJECT.value):
+            raise ApiError(
+                409,
+                "NO_NOTICE",
+                f"决定为“{DecisionOutcome(outcome).label}”，无需出具一次性告知书",
+            )
+        try:
+            data = notice_bytes(rt, sub, row, dismissed, fmt)
+        except NoticeUnavailableError:
+            raise ApiError(503, "NOTICE_UNAVAILABLE", UNAVAILABLE_ZH) from None
+        name = f"notice-{submission_id}-v{row.version}.{fmt}"
+        return Response(
+            data,
+            media_type=MEDIA_TYPES[fmt],
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    @app.get("/submissions/{submission_id}/audit", tags=["review"], summary="Audit log")
+    def get_audit(who: Who, submission_id: str) -> list[dict[str, Any]]:
+        with rt.db.session() as s:
+            return service.audit_view(s, who, submission_id)
+
+    # -- reviewers ---------------------------------------------------------------------------
+
+    @app.get("/review/queue", tags=["review"], summary="Submissions to review, by deadline")
+    def review_queue(
+        who: Who,
+        status: Annotated[
+            str | None, Query(description="received/processing/decided/failed")
+        ] = None,
+        item: str | None = None,
+        decision: Annotated[str | None, Query(description="accept/correct/reject/review")] = None,
+        code: Annotated[str | None, Query(description="a flagged finding code")] = None,
+        deadline_before: dt.date | None = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> list[dict[str, Any]]:
+        with rt.db.session() as s:
+            return service.queue(
+                s,
+                who,
+                status=status,
+                item=item,
+                outcome=decision,
+                code=code,
+                deadline_before=deadline_before,
+                limit=limit,
+                offset=offset,
+            )
+
+    @app.post(
+        "/submissions/{submission_id}/findings/{finding}",
+        tags=["review"],
+        summary="Confirm or dismiss a finding (by key or index), with a reason",
+    )
+    def review_finding(
+        who: Who, submission_id: str, finding: str, body: FindingReview
+    ) -> dict[str, Any]:
+        return service.review_finding(rt, who, submission_id, finding, body.action, body.reason)
+
+    @app.put(
+        "/submissions/{submission_id}/decision",
+        tags=["review"],
+        summary="Set or override the decision of the current version",
+    )
+    def put_decision(who: Who, submission_id: str, body: DecisionSet) -> dict[str, Any]:
+        return service.set_decision(rt, who, submission_id, body.outcome, body.reason)
+
+    # -- catalog -----------------------------------------------------------------------------
+
+    @app.get("/items", tags=["catalog"], summary="Service items (with a region: as handled there)")
+    def list_items(region: str | None = None) -> list[dict[str, Any]]:
+        try:
+            found = Catalog.load().applicable_items(region)
+        except KeyError as exc:
+            raise ApiError(404, "UNKNOWN_REGION", str(exc.args[0])) from None
+        return [
+            {
+                "key": e.key,
+                "code": e.item.code,
+                "seq": e.item.seq,
+                "name": e.name,
+                "level": e.item.level,
+                "region": e.region.id if e.region else None,
+                "local_name": e.regional.local_name if e.regional else None,
+                "channels": [c.value for c in e.channels],
+                "href": f"/items/{e.key}" + (f"?region={region}" if region else ""),
+            }
+            for e in found
+        ]
+
+    @app.get(
+        "/items/{code}",
+        tags=["catalog"],
+        summary="One item's checklist (by key, code, number or name); a code shared by "
+        "several 孙项 answers {'items': [...]}",
+    )
+    def get_item(code: str, region: str | None = None) -> dict[str, Any]:
+        try:
+            found = Catalog.load().find(code, region)
+        except KeyError as exc:
+            raise ApiError(404, "UNKNOWN_REGION", str(exc.args[0])) from None
+        if not found:
+            raise ApiError(404, "UNKNOWN_ITEM", f"事项“{code}”不存在")
+        if len(found) == 1:
+            return found[0].as_json()
+        return {"items": [e.as_json() for e in found]}
+
+    # -- operations --------------------------------------------------------------------------
+
+    @app.get("/healthz", tags=["operations"], summary="The process is up")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"], summary="Broker, storage and database reachable")
+    def readyz() -> JSONResponse:
+        checks: dict[str, str] = {}
+        for name, check in (
+            ("database", rt.db.ping),
+            ("storage", lambda: _storage_probe(rt)),
+            ("broker", rt.dispatcher.ping),
+        ):
+            try:
+                check()
+                checks[name] = "ok"
+            except Exception as exc:
+                checks[name] = f"error: {type(exc).__name__}"
+        ok = all(v == "ok" for v in checks.values())
+        mode = "embedded" if rt.settings.embedded else "broker"
+        return JSONResponse(
+            {"status": "ok" if ok else "unavailable", "mode": mode, "checks": checks},
+            status_code=200 if ok else 503,
+        )
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
+    def prometheus() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+def _storage_probe(rt: Runtime) -> None:
+    rt.storage.put("health/readyz", b"ok", "text/plain")
+    if rt.storage.get("health/readyz") != b"ok":
+        raise RuntimeError("storage probe mismatch")
+
+
+def _accepted(rt: Runtime, submission_id: str, changed: bool) -> Accepted:
+    with rt.db.session() as s:
+        sub = s.get(SubmissionRow, submission_id)
+        assert sub is not None
+        view = service.submission_view(s, sub)
+    return Accepted(
+        id=submission_id,
+        status=view["status"],
+        version=view["version"],
+        files=[
+            {k: f[k] for k in ("id", "sha256", "filename", "size", "added_in", "withdrawn_in")}
+            for f in view["files"]
+        ],
+        changed=changed,
+        href=f"/submissions/{submission_id}",
+    )
+
+
+def _resume_unfinished(rt: Runtime) -> None:
+    """Embedded mode keeps its queue in memory: restart what a previous run left unfinished."""
+    with rt.db.session() as s:
+        rows = s.execute(
+            select(SubmissionRow.id, SubmissionRow.version).where(
+                SubmissionRow.status.in_(
+                    (SubmissionStatus.RECEIVED.value, SubmissionStatus.PROCESSING.value)
+                )
+            )
+        ).all()
+    for sid, version in rows:
+        rt.dispatcher.send(START, sid, version)
+    if rows:
+        log.info("resumed %d unfinished submissions", len(rows))

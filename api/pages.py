@@ -1,0 +1,61 @@
+"""Page images for the API: the stored normalised page (ingest cache), optionally with the
+boxes of extracted fields (blue) and of finding evidence (red) drawn on it."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from PIL import Image, ImageDraw
+
+from api.runtime import Runtime
+from ingest.cache import PageCache
+from ingest.intake import check_file, iter_pages
+from ingest.storage import original_key
+
+
+def _page_image(rt: Runtime, sha256: str, index: int) -> Image.Image | None:
+    png = rt.storage.get_optional(PageCache.image_key(sha256, index))
+    if png is not None:
+        return Image.open(io.BytesIO(png)).convert("RGB")
+    # text-layer PDF pages keep no normalised image: render the page again
+    data = rt.storage.get_optional(original_key(sha256))
+    if data is None:
+        return None
+    checked = check_file(data, rt.ingest)
+    skip = frozenset(i for i in range(checked.page_count) if i != index)
+    for raw in iter_pages(data, checked.media_type, rt.ingest, skip):
+        if raw.index == index and raw.image is not None:
+            rgb = raw.image[:, :, ::-1] if raw.image.ndim == 3 else raw.image
+            return Image.fromarray(rgb).convert("RGB")
+    return None
+
+
+def render_page(rt: Runtime, result: dict[str, Any], number: int, boxes: bool) -> bytes | None:
+    page = next((p for p in result.get("pages", []) if p["number"] == number), None)
+    if page is None:
+        return None
+    img = _page_image(rt, page["file_sha256"], page["index"])
+    if img is None:
+        return None
+    if boxes:
+        scale = img.width / page["width"] if page.get("width") else 1.0
+        draw = ImageDraw.Draw(img)
+
+        def rect(b: dict[str, float], colour: str, label: str | None) -> None:
+            xy = [b["x0"] * scale, b["y0"] * scale, b["x1"] * scale, b["y1"] * scale]
+            draw.rectangle(xy, outline=colour, width=3)
+            if label:
+                draw.text((xy[0], max(0.0, xy[1] - 12)), label, fill=colour)
+
+        for doc in result.get("documents", []):
+            for name, f in doc.get("fields", {}).items():
+                if f.get("page") == number and f.get("bbox"):
+                    rect(f["bbox"], "#1f5fd6", name)
+        for finding in result.get("findings", []):
+            for ev in finding.get("evidence", []):
+                if ev.get("page") == number and ev.get("bbox"):
+                    rect(ev["bbox"], "#d62020", finding["code"])
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    return out.getvalue()
