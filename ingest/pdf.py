@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pdfplumber
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 
 from ingest.errors import IntakeCode, IntakeError
 from ingest.pages import Image, RawPage
@@ -98,6 +99,106 @@ def _words_to_lines(words: list[dict[str, Any]], scale: float) -> list[OcrLine]:
     return lines
 
 
+def _printable(text: str) -> int:
+    return sum(1 for c in text if not c.isspace())
+
+
+class _PageFrame:
+    """PDF user space -> points from the top-left of the page as displayed (crop box, /Rotate)."""
+
+    def __init__(self, page: pdfium.PdfPage) -> None:
+        self.left, self.bottom, self.right, self.top = page.get_bbox()
+        self.rotation = page.get_rotation() % 360
+
+    def box(self, x0: float, y0: float, x1: float, y1: float) -> tuple[float, float, float, float]:
+        """A PDF box (left, bottom, right, top) as (x0, top, x1, bottom) on the displayed page."""
+        if self.rotation == 90:
+            xs, ys = (y0 - self.bottom, y1 - self.bottom), (x0 - self.left, x1 - self.left)
+        elif self.rotation == 180:
+            xs, ys = (self.right - x1, self.right - x0), (y0 - self.bottom, y1 - self.bottom)
+        elif self.rotation == 270:
+            xs, ys = (self.top - y1, self.top - y0), (self.right - x1, self.right - x0)
+        else:
+            xs, ys = (x0 - self.left, x1 - self.left), (self.top - y1, self.top - y0)
+        return min(xs), min(ys), max(xs), max(ys)
+
+
+def _pdfium_chars(textpage: pdfium.PdfTextPage, frame: _PageFrame) -> list[dict[str, Any]]:
+    """The page's printed characters with em-high boxes, in points from the top-left."""
+    raw = textpage.raw
+    chars: list[dict[str, Any]] = []
+    n = textpage.count_chars()
+    i = 0
+    while i < n:
+        index = i
+        code = pdfium_c.FPDFText_GetUnicode(raw, i)
+        i += 1
+        if 0xD800 <= code < 0xDC00 and i < n:  # a surrogate pair is two char slots
+            low = pdfium_c.FPDFText_GetUnicode(raw, i)
+            if 0xDC00 <= low < 0xE000:
+                code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                i += 1
+        if code == 0 or pdfium_c.FPDFText_IsGenerated(raw, index) == 1:
+            continue
+        char = chr(code)
+        if char.isspace():
+            chars.append({"space": True})
+            continue
+        left, bottom, right, top = textpage.get_charbox(index, loose=True)
+        if right <= left or top <= bottom:
+            left, bottom, right, top = textpage.get_charbox(index)
+        x0, y0, x1, y1 = frame.box(left, bottom, right, top)
+        # the loose box spans the font's ascent..descent (~1.4 em for CJK fonts): keep one em
+        # centred on it, like pdfminer's boxes (height = font size)
+        size = float(pdfium_c.FPDFText_GetFontSize(raw, index))
+        if 0.4 * (y1 - y0) <= size < y1 - y0:
+            middle = (y0 + y1) / 2
+            y0, y1 = middle - size / 2, middle + size / 2
+        chars.append({"text": char, "x0": x0, "x1": x1, "top": y0, "bottom": y1})
+    return chars
+
+
+def _chars_to_words(
+    chars: list[dict[str, Any]], x_tolerance: float = 1.5, y_tolerance: float = 2.0
+) -> list[dict[str, Any]]:
+    """Runs of characters in content order on one baseline without a gap (pdfplumber's words)."""
+    words: list[dict[str, Any]] = []
+    word: dict[str, Any] | None = None
+    for c in chars:
+        if c.get("space"):
+            word = None
+            continue
+        if (
+            word is not None
+            and abs(c["top"] - word["top"]) <= y_tolerance
+            and -x_tolerance <= c["x0"] - word["x1"] <= x_tolerance
+        ):
+            word["text"] += c["text"]
+            word["x1"] = max(word["x1"], c["x1"])
+            word["bottom"] = max(word["bottom"], c["bottom"])
+            continue
+        word = dict(c)
+        words.append(word)
+    return words
+
+
+def _pdfium_words(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> list[dict[str, Any]]:
+    return _chars_to_words(_pdfium_chars(textpage, _PageFrame(page)))
+
+
+def _plumber_words(plumber: Any, index: int) -> list[dict[str, Any]]:
+    """pdfplumber's words, or none when pdfminer cannot read the page (bad font, bad stream)."""
+    try:
+        ppage = plumber.pages[index]
+        words: list[dict[str, Any]] = ppage.extract_words(
+            x_tolerance=1.5, y_tolerance=2, keep_blank_chars=False
+        )
+        ppage.close()
+    except Exception:  # pdfminer raises many kinds on malformed fonts and streams
+        return []
+    return words
+
+
 def _render(page: pdfium.PdfPage, dpi: int) -> Image:
     bitmap = page.render(scale=dpi / 72, rev_byteorder=False)
     arr = bitmap.to_numpy()
@@ -124,14 +225,24 @@ def iter_pdf_pages(
             w_pt, h_pt = page.get_size()
             width, height = round(w_pt * scale), round(h_pt * scale)
             textpage = page.get_textpage()
-            text = textpage.get_text_range() if textpage.count_chars() else ""
-            textpage.close()
-            if _usable_text(text, settings.pdf_text_layer_min_chars):
-                if plumber is None:
-                    plumber = pdfplumber.open(io.BytesIO(data))
-                ppage = plumber.pages[i]
-                words = ppage.extract_words(x_tolerance=1.5, y_tolerance=2, keep_blank_chars=False)
-                ppage.close()
+            try:
+                text = textpage.get_text_range() if textpage.count_chars() else ""
+                words: list[dict[str, Any]] = []
+                if _usable_text(text, settings.pdf_text_layer_min_chars):
+                    if plumber is None:
+                        plumber = pdfplumber.open(io.BytesIO(data))
+                    words = _plumber_words(plumber, i)
+                    found = "".join(str(w["text"]) for w in words)
+                    # pdfminer reads nothing from some embedded CJK fonts (fpdf2's e-invoices)
+                    # that pdfium reads fine: then the words come from pdfium's text page
+                    few = _printable(found) < 0.8 * _printable(text)
+                    if few or not _usable_text(found, settings.pdf_text_layer_min_chars):
+                        fallback = _pdfium_words(page, textpage)
+                        if _printable("".join(w["text"] for w in fallback)) > _printable(found):
+                            words = fallback
+            finally:
+                textpage.close()
+            if words:
                 lines = _words_to_lines(words, scale)
                 low = _render(page, settings.pdf_qr_dpi)
                 yield RawPage(

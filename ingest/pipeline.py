@@ -12,19 +12,27 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ingest.cache import CachedPage, PageCache
 from ingest.errors import IntakeCode, IntakeError
 from ingest.intake import check_file, iter_pages
-from ingest.normalize.orientation import deskew, detect_orientation, rotate_quadrant
+from ingest.normalize.orientation import (
+    Orientation,
+    box_direction,
+    deskew,
+    detect_orientation,
+    rotate_quadrant,
+)
 from ingest.normalize.perspective import find_document, warp_document
-from ingest.normalize.quality import REASONS_ZH, assess
+from ingest.normalize.quality import REASONS_ZH, QualityReport, assess
 from ingest.normalize.seal import Seal, detect_seals, suppress_seals
 from ingest.ocr.base import OcrEngine, rotate_lines_180
 from ingest.pages import Image, RawPage
 from ingest.qr import decode_qr
 from ingest.settings import IngestSettings, get_settings
 from ingest.storage import Storage, open_storage, sha256_hex
-from models.documents import BBox, Page, PageRef, Quality, SourceFile
+from models.documents import BBox, OcrLine, Page, PageRef, Quality, SourceFile
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +59,47 @@ class FileResult:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+_WEAK_CONFIDENCE = 0.9
+"""Length-weighted mean line confidence under which a profile-only turn gets a second look."""
+_WEAK_CHARS = 30
+
+
+@dataclass
+class _Reading:
+    """One normalisation + OCR of a page image, under one orientation."""
+
+    orientation: Orientation
+    image: Image
+    rotation: int
+    lines: list[OcrLine]
+    seals: list[Seal]
+    report: QualityReport
+
+    @property
+    def score(self) -> float:
+        """Confidently read characters; lines running vertically (text read sideways) count
+        half, so of two readings of similar strength the upright one wins."""
+        total = 0.0
+        for ln in self.lines:
+            _, vertical, _ = box_direction([np.asarray(ln.polygon, np.float32)])
+            total += ln.confidence * len(ln.text.strip()) * (0.5 if vertical else 1.0)
+        return total
+
+    def doubtful(self) -> bool:
+        """Whether the other quadrant deserves a try: most recognised lines run vertically, or
+        the page was turned on ink profiles alone and little was read with confidence."""
+        if len(self.lines) >= 2:
+            polys = [np.asarray(ln.polygon, np.float32) for ln in self.lines]
+            horizontal, vertical, count = box_direction(polys)
+            if count >= 2 and vertical > 2 * horizontal:
+                return True
+        if self.orientation.method == "profile" and self.orientation.rotation == 90:
+            chars = sum(len(ln.text.strip()) for ln in self.lines)
+            weighted = sum(ln.confidence * len(ln.text.strip()) for ln in self.lines)
+            return chars < _WEAK_CHARS or weighted < _WEAK_CONFIDENCE * chars
+        return False
 
 
 def _seal_boxes(seals: list[Seal], scale: float = 1.0) -> list[BBox]:
@@ -108,6 +157,26 @@ class Pipeline:
         raw = RawPage(index=ref.index, source="image", image=image)
         return self._image_page(raw, ref)
 
+    def _read(self, image: Image, orient: Orientation) -> _Reading:
+        """Turn and deskew the page as `orient` says, then assess, find seals and OCR it."""
+        img = deskew(rotate_quadrant(image, orient.rotation), orient.skew)
+        rotation = orient.rotation
+        report = assess(img)
+        seals = detect_seals(img)
+        ocr_input = suppress_seals(img, seals) if self.settings.seal_suppression else img
+        out = self.engine.recognize(ocr_input)
+        lines = out.lines
+        if out.upside_down:
+            h, w = img.shape[:2]
+            img = rotate_quadrant(img, 180)
+            lines = rotate_lines_180(lines, w, h)
+            rotation = (rotation + 180) % 360
+            seals = [
+                Seal(x0=w - s.x1, y0=h - s.y1, x1=w - s.x0, y1=h - s.y0, coverage=s.coverage)
+                for s in seals
+            ]
+        return _Reading(orient, img, rotation, lines, seals, report)
+
     def _image_page(self, raw: RawPage, ref: PageRef) -> tuple[PageResult, Image]:
         assert raw.image is not None
         img = raw.image
@@ -117,25 +186,22 @@ class Pipeline:
             if quad is not None:
                 img = warp_document(img, quad)
             measures["perspective_corrected"] = 1.0 if quad is not None else 0.0
-        orient = detect_orientation(img)
-        img = deskew(rotate_quadrant(img, orient.rotation), orient.skew)
-        rotation = orient.rotation
-        measures["orientation_confidence"] = round(orient.confidence, 3)
-        report = assess(img)
+        orient = detect_orientation(img, text_boxes=self.engine.detect_text_boxes)
+        reading = self._read(img, orient)
+        retried = switched = 0.0
+        if reading.doubtful():
+            # one second opinion with the other quadrant: the better reading is kept
+            retried = 1.0
+            other = self._read(img, orient.alternative)
+            if other.score > reading.score:
+                reading, switched = other, 1.0
+        img, seals, report = reading.image, reading.seals, reading.report
+        measures["orientation_confidence"] = round(reading.orientation.confidence, 3)
+        measures["orientation_by_text"] = 1.0 if orient.method == "text" else 0.0
+        measures["orientation_retried"] = retried
+        measures["orientation_switched"] = switched
         measures.update(report.measures)
-        seals = detect_seals(img)
-        ocr_input = suppress_seals(img, seals) if self.settings.seal_suppression else img
-        out = self.engine.recognize(ocr_input)
-        lines = out.lines
         h, w = img.shape[:2]
-        if out.upside_down:
-            img = rotate_quadrant(img, 180)
-            lines = rotate_lines_180(lines, w, h)
-            rotation = (rotation + 180) % 360
-            seals = [
-                Seal(x0=w - s.x1, y0=h - s.y1, x1=w - s.x0, y1=h - s.y0, coverage=s.coverage)
-                for s in seals
-            ]
         qr = decode_qr(img)
         measures["seal_coverage"] = round(
             sum(s.coverage * (s.x1 - s.x0) * (s.y1 - s.y0) for s in seals) / float(w * h), 4
@@ -146,12 +212,12 @@ class Pipeline:
             width=w,
             height=h,
             source="ocr",
-            rotation=(rotation + raw.exif_rotation) % 360,
-            skew=round(orient.skew, 2),
+            rotation=(reading.rotation + raw.exif_rotation) % 360,
+            skew=round(reading.orientation.skew, 2),
             quality=report.verdict,
             quality_measures=measures,
             quality_issues=[REASONS_ZH.get(r, r) for r in report.reasons],
-            lines=lines,
+            lines=reading.lines,
             qr_payloads=qr,
             seals=_seal_boxes(seals),
         )

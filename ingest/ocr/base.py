@@ -5,6 +5,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
+import numpy as np
+from numpy.typing import NDArray
+
 from ingest.pages import Image
 from models.documents import OcrLine
 
@@ -31,6 +34,11 @@ class OcrEngine(ABC):
     @abstractmethod
     def recognize(self, image: Image) -> OcrOutput:
         """The text lines on an upright-ish page image (BGR), in reading order."""
+
+    def detect_text_boxes(self, image: Image) -> list[NDArray[np.float32]] | None:
+        """Text-line polygons (4×2, in `image` pixels) from a quick detection pass on a reduced
+        copy, for telling the page's orientation; None when the engine has no such pass."""
+        return None
 
 
 def reading_order(lines: list[OcrLine]) -> list[OcrLine]:

@@ -6,17 +6,22 @@ per process (a lazy module-level singleton per configuration).
 
 from __future__ import annotations
 
+import logging
 import threading
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
+from numpy.typing import NDArray
 
 from ingest.ocr.base import EngineUnavailableError, OcrEngine, OcrOutput, reading_order
 from ingest.pages import Image
 from ingest.settings import IngestSettings
 from models.documents import OcrLine
+
+log = logging.getLogger(__name__)
 
 _LOCK = threading.Lock()
 _INSTANCES: dict[tuple[tuple[str, Any], ...], Any] = {}
@@ -79,6 +84,30 @@ class RapidOcrEngine(OcrEngine):
         if self._engine is None:
             self._engine = load_rapidocr(self.settings)
         return self._engine
+
+    def detect_text_boxes(
+        self, image: Image, long_side: int = 640
+    ) -> list[NDArray[np.float32]] | None:
+        """The det model alone on a copy scaled to `long_side` (small pages up to twice their
+        size): about a tenth of a second, against seconds for a full recognition."""
+        try:
+            det = self._get()._load_det_model()
+            h, w = image.shape[:2]
+            scale = min(2.0, long_side / max(h, w))
+            size = (max(32, round(w * scale / 32) * 32), max(32, round(h * scale / 32) * 32))
+            inter = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+            small = cv2.resize(np.ascontiguousarray(image), size, interpolation=inter)
+            if small.ndim == 2:
+                small = cv2.cvtColor(small, cv2.COLOR_GRAY2BGR)
+            mean = np.asarray(det.mean, np.float32)
+            std = np.asarray(det.std, np.float32)
+            x = (small.astype(np.float32) / 255.0 - mean) / std
+            batch = np.ascontiguousarray(x.transpose(2, 0, 1)[None], dtype=np.float32)
+            boxes, _ = det.postprocess_op(det.session(batch), (h, w))
+        except Exception:  # an internal of rapidocr moved: orientation falls back to profiles
+            log.warning("rapidocr text detection for orientation failed", exc_info=True)
+            return None
+        return [np.asarray(b, np.float32).reshape(-1, 2) for b in boxes]
 
     def recognize(self, image: Image) -> OcrOutput:
         engine = self._get()
