@@ -18,7 +18,7 @@ from samples.render.base import Rendered
 A4_PX_200 = (1654, 2339)
 # Decision from findings: any of these rejects; these need a reviewer; anything else: correct.
 REJECT_CODES = frozenset({"ALREADY_SETTLED"})
-REVIEW_CODES = frozenset({"DUPLICATE_INVOICE"})
+REVIEW_CODES = frozenset({"DUPLICATE_INVOICE", "FIELD_UNREADABLE"})
 
 
 def case_rng(seed: int, case_id: str, salt: str = "") -> random.Random:

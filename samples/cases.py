@@ -33,6 +33,9 @@ class CaseSpec:
     facts: dict[str, Any] = field(default_factory=dict)
     defects: tuple[str, ...] = ()
     same_claim_as: str | None = None  # DUPLICATE_INVOICE: regenerate that case's claim
+    # Extra degradations for one material's document, after the style's own: material id →
+    # ops of samples.degrade ("stamp", "cut:right:0.06"); used to show them on clean cases.
+    extra_ops: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _c(n: int, item: str, family: str, **kw: Any) -> CaseSpec:
@@ -42,6 +45,11 @@ def _c(n: int, item: str, family: str, **kw: Any) -> CaseSpec:
 OP = {"visit_type": "outpatient", "insured_type": "employee", "trauma": False}
 IP = {"visit_type": "inpatient", "insured_type": "employee", "trauma": False}
 MX = {"referral": False, "emergency_away": False}
+DELIVERY_EMPLOYEE = {
+    "maternity_event": "delivery",
+    "insured_type": "employee",
+    "spouse_of_male_employee": False,
+}
 
 CASES: tuple[CaseSpec, ...] = (
     # ---- complete, correct cases
@@ -407,4 +415,66 @@ CASES: tuple[CaseSpec, ...] = (
         facts=IP,
         defects=("items_sum", "words_mismatch", "hospital_mismatch"),
     ),
+    # ---- 明溪 maternity: 《生育服务登记表》 (county items 19-21 and 17/18 for flexible workers)
+    _c(
+        72,
+        DELIVERY,
+        "reimburse",
+        region=MINGXI,
+        visit="ip_delivery",
+        channel="onsite",
+        facts=DELIVERY_EMPLOYEE,
+    ),
+    _c(
+        73,
+        PRENATAL,
+        "reimburse",
+        region=MINGXI,
+        visit="op_prenatal",
+        channel="online",
+        style="photo",
+        facts={
+            "maternity_event": "prenatal",
+            "insured_type": "employee",
+            "spouse_of_male_employee": False,
+        },
+    ),
+    _c(
+        74,
+        ZY,
+        "reimburse",
+        region=MINGXI,
+        visit="ip_cesarean",
+        facts={**IP, **MX, "insured_type": "flexible", "maternity_event": "delivery"},
+    ),
+    _c(
+        75,
+        DELIVERY,
+        "reimburse",
+        region=MINGXI,
+        visit="ip_delivery",
+        channel="onsite",
+        style="degraded",
+        facts=DELIVERY_EMPLOYEE,
+        defects=("missing:birth_service_registration",),
+    ),
+    # ---- clean cases showing the remaining degradations
+    _c(
+        76,
+        ZY,
+        "reimburse",
+        visit="ip_chd",
+        facts=IP,
+        extra_ops={"discharge_or_diagnosis": ("stamp:与原件核对无误",)},
+    ),
+    _c(
+        77,
+        MZ,
+        "reimburse",
+        visit="op_gastro",
+        facts=OP,
+        extra_ops={"expense_list": ("cut:right:0.06",), "identity": ("cut:bottom",)},
+    ),
+    # ---- one deciding field blotted out on an otherwise readable page
+    _c(78, ZY, "reimburse", visit="ip_pneumonia", facts=IP, defects=("smudged_total",)),
 )

@@ -12,8 +12,8 @@ from samples import degrade
 from samples.claim import make_claim
 from samples.data import BANKS
 from samples.fonts import Face, pil_font
-from samples.people import make_person
-from samples.render import clinical, forms, id_card, invoice
+from samples.people import MINGXI, make_person
+from samples.render import civil, clinical, forms, id_card, invoice
 from samples.render.expense_list import ExpenseListValues
 from samples.render.expense_list import render as render_expense_list
 
@@ -63,6 +63,9 @@ def pages(seed: int = 7) -> list[tuple[str, Image.Image]]:
         "上海市浦江第一人民医院",
     )
     paper = invoice.render_paper(invoice.InvoiceValues.from_claim(ip, False), rng).pages[0]
+    blotted_values = invoice.InvoiceValues.from_claim(ip, False)
+    blotted_values.smudged = ("total",)
+    blotted = invoice.render_paper(blotted_values, rng).pages[0]
     elec = invoice.render_electronic(invoice.InvoiceValues.from_claim(op, True), rng).pages[0]
     el = render_expense_list(ExpenseListValues.from_claim(ip), rng).pages[0]
     bank = BANKS[0][0], BANKS[0][1] + "0123456789012"
@@ -122,6 +125,55 @@ def pages(seed: int = 7) -> list[tuple[str, Image.Image]]:
         ),
         rng,
     ).pages[0]
+    mother = make_person(rng, female=True, age_range=(26, 32), area=MINGXI)
+    father = make_person(rng, female=False, age_range=(27, 35), area=MINGXI)
+    bsr = civil.birth_service_registration(
+        civil.BirthRegistrationValues(
+            number="350421202500318",
+            mother=mother,
+            father=father,
+            mother_employer="明溪县城南食品有限公司",
+            father_employer="个体经营",
+            marriage_date=dt.date(2021, 5, 20),
+            marriage_place="福建省三明市明溪县",
+            children=[],
+            due_date=dt.date(2026, 1, 10),
+            issuer="明溪县雪峰镇人民政府",
+            registered_on=dt.date(2025, 7, 2),
+            clerk="陈丽清",
+        ),
+        rng,
+    ).pages[0]
+    hukou = civil.household_register_page(
+        civil.HukouValues(
+            person=p,
+            relation="户主",
+            address="广东省深圳市南山区长寿路51号",
+            birthplace="福建省" + p.area_name[:3],
+            native_place="福建省" + p.area_name[:3],
+            education="大学本科",
+            marital="已婚",
+            occupation="其他从业人员",
+            employer="",
+            moved_in=f"2019年04月12日 从福建省{p.area_name}迁来",
+            registered_on=dt.date(2019, 4, 12),
+            station="深圳市公安局南山分局粤海派出所",
+            clerk="王丽娟",
+        ),
+        rng,
+    ).pages[0]
+    permit = civil.residence_permit(
+        civil.ResidencePermitValues(
+            person=p,
+            province="广东省",
+            address="广东省深圳市南山区滨江路12号",
+            issuer="深圳市公安局南山分局",
+            station="粤海派出所",
+            issued_on=dt.date(2024, 8, 12),
+            endorsements=[(dt.date(2024, 8, 12), dt.date(2025, 8, 11))],
+        ),
+        rng,
+    )
     out = [
         ("id_card 人像面", card.pages[0]),
         ("id_card 国徽面", card.pages[1]),
@@ -141,6 +193,10 @@ def pages(seed: int = 7) -> list[tuple[str, Image.Image]]:
         ("bank_card", forms.bank_card(bank[0], bank[1], rng).pages[0]),
         ("marriage_certificate", marriage),
         ("settlement_statement", settle),
+        ("birth_service_registration", bsr),
+        ("household_register 常住人口登记卡", hukou),
+        ("residence_permit 正面", permit.pages[0]),
+        ("residence_permit 背面", permit.pages[1]),
         ("degraded: phone photo", degrade.apply(paper, ["photo"], rng)),
         ("degraded: photocopy+fold", degrade.apply(el, ["photocopy", "fold", "skew:3"], rng)),
         (
@@ -149,6 +205,15 @@ def pages(seed: int = 7) -> list[tuple[str, Image.Image]]:
         ),
         ("degraded: rotated+cut", degrade.apply(el, ["rotate:90", "cut:right", "noise:8"], rng)),
         ("unreadable: blurred", degrade.apply(paper, ["blur:6", "lowres:70"], rng)),
+        ("FIELD_UNREADABLE: 小写 blotted", blotted),
+        (
+            "stamp over text + cut",
+            degrade.apply(
+                clinical.discharge_summary(cv, rng).pages[0],
+                ["stamp:与原件核对无误", "cut:right:0.06"],
+                rng,
+            ),
+        ),
     ]
     return out
 

@@ -56,6 +56,15 @@ BANKS: tuple[tuple[str, str], ...] = (
     ("福建农村信用社", "622127"),
     ("兴业银行", "622909"),
 )
+# Places outside Fujian where people move (异地安置, 异地居住): province as printed on a 居住证,
+# the county-level police bureau (签发机关) and a 派出所 keeping the household register.
+OTHER_PLACES: dict[str, tuple[str, str, str]] = {
+    "上海市浦东新区": ("上海市", "上海市公安局浦东分局", "花木派出所"),
+    "广东省深圳市南山区": ("广东省", "深圳市公安局南山分局", "粤海派出所"),
+    "浙江省杭州市西湖区": ("浙江省", "杭州市公安局西湖区分局", "文新派出所"),
+    "江西省南昌市东湖区": ("江西省", "南昌市公安局东湖分局", "彭家桥派出所"),
+}
+
 EMPLOYERS = (
     "福州榕城软件科技有限公司",
     "三明市沙溪建材有限公司",

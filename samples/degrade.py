@@ -2,7 +2,8 @@
 
 An operation is named by a short string, optionally with a parameter: "skew:5", "rotate:90",
 "photo", "blur:2.5", "noise:8", "lighting", "lowres:100", "photocopy", "fold", "cut:right",
-"stamp". `apply` runs them in order; the JPEG quality is chosen when the file is written.
+"cut:right:0.06", "stamp", "stamp:与原件核对无误". `apply` runs them in order; the JPEG quality
+is chosen when the file is written.
 """
 
 from __future__ import annotations
@@ -170,10 +171,15 @@ def _fold(img: Image.Image, rng: random.Random, arg: str) -> Image.Image:
 
 
 def _cut(img: Image.Image, rng: random.Random, arg: str) -> Image.Image:
-    """A partly cut-off border: the page slid off the scanner glass on one side."""
-    side = arg or rng.choice(("left", "right", "top", "bottom"))
+    """A partly cut-off border: the page slid off the scanner glass on one side.
+
+    The argument is the side, optionally with the fraction cut ("right:0.06"); by default a
+    random side and 3-6 %.
+    """
+    side, _, frac = arg.partition(":")
+    side = side or rng.choice(("left", "right", "top", "bottom"))
     w, h = img.size
-    f = rng.uniform(0.03, 0.06)
+    f = float(frac) if frac else rng.uniform(0.03, 0.06)
     box = {
         "left": (int(w * f), 0, w, h),
         "right": (0, 0, int(w * (1 - f)), h),
@@ -183,10 +189,26 @@ def _cut(img: Image.Image, rng: random.Random, arg: str) -> Image.Image:
     return img.crop(box)
 
 
-def _stamp(img: Image.Image, rng: random.Random, arg: str) -> Image.Image:
-    """A rectangular red 与原件核对无误 / 复印件 stamp pressed over the text."""
-    text = arg or rng.choice(("与原件核对无误", "复印件与原件一致", "已复印"))
+def _over_text(img: Image.Image, size: tuple[int, int], rng: random.Random) -> tuple[int, int]:
+    """Of a dozen seeded spots in the page's middle, the one with the most print under it."""
     w, h = img.size
+    k = 8
+    small = np.asarray(ImageOps.grayscale(img).resize((max(1, w // k), max(1, h // k))))
+    dark = small < 140
+    sw, sh = max(1, size[0] // k), max(1, size[1] // k)
+    best, where = -1.0, (0, 0)
+    for _ in range(12):
+        x, y = int(rng.uniform(0.15, 0.7) * w), int(rng.uniform(0.12, 0.75) * h)
+        ink = float(dark[y // k : y // k + sh, x // k : x // k + sw].mean()) if sw and sh else 0.0
+        if ink > best:
+            best, where = ink, (x, y)
+    return where
+
+
+def _stamp(img: Image.Image, rng: random.Random, arg: str) -> Image.Image:
+    """A rectangular red 与原件核对无误 / 复印件 stamp pressed over the text (where the ink is)."""
+    text = arg or rng.choice(("与原件核对无误", "复印件与原件一致", "已复印"))
+    w = img.width
     size = max(20, w // 28)
     font = pil_font(Face.SANS, size)
     tw = int(font.getlength(text))
@@ -197,7 +219,7 @@ def _stamp(img: Image.Image, rng: random.Random, arg: str) -> Image.Image:
     layer = layer.rotate(rng.uniform(-15, 15), expand=True)
     noise = noise_image(layer.size, 70, rng).point(lambda v: min(255, 100 + v))
     layer = ImageChops.multiply(layer, noise)
-    x, y = int(rng.uniform(0.3, 0.65) * w), int(rng.uniform(0.25, 0.7) * h)
+    x, y = _over_text(img, layer.size, rng)
     ink = Image.new("RGB", layer.size, (255, 255, 255))
     ink.paste((200, 40, 50), (0, 0), layer)
     region = img.convert("RGB").crop((x, y, x + layer.width, y + layer.height))

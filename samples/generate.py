@@ -1,9 +1,16 @@
-"""Build every case of `samples.cases.CASES`: render, degrade, write files and ground truth."""
+"""Build every case of `samples.cases.CASES`: render, degrade, write files and ground truth.
+
+expected.json lists each document with its file, pages, kind, material, title and `fields` (the
+printed values); a document whose deciding value was blotted out on an otherwise readable page
+also has `unreadable_fields` (field names; their values in `fields` are still the truth), and the
+case then expects FIELD_UNREADABLE.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -14,11 +21,19 @@ from typing import Any
 from samples.builder import OutFile, Part, case_rng, decision_for, dump_json, on_a4, write_file
 from samples.cases import CASES, MINGXI, CaseSpec
 from samples.claim import Claim, make_claim
-from samples.data import BANKS, EMPLOYERS, HOSPITALS, MATERNITY_HOSPITALS, REFERRAL_TARGETS, VISITS
+from samples.data import (
+    BANKS,
+    EMPLOYERS,
+    HOSPITALS,
+    MATERNITY_HOSPITALS,
+    OTHER_PLACES,
+    REFERRAL_TARGETS,
+    VISITS,
+)
 from samples.money import q, to_upper
 from samples.people import MINGXI as MINGXI_AREA
 from samples.people import Person, add_years, corrupt_check_digit, make_person
-from samples.render import clinical, forms, id_card, invoice
+from samples.render import civil, clinical, forms, id_card, invoice
 from samples.render.base import Rendered
 from samples.render.expense_list import ExpenseListValues
 from samples.render.expense_list import render as render_expense_list
@@ -80,7 +95,7 @@ class Presenter:
         """One file for this document (multi-page: PDF), or several documents in one PDF."""
         ops = list(self.ops if ops is None else ops)
         if r.card:
-            self._card(r, material, ops)
+            self._card(r, material, ops + self._extra(material))
             return
         docs = [(r, material), *(together or [])]
         multi = sum(len(d.pages) for d, _ in docs) > 1
@@ -91,7 +106,7 @@ class Presenter:
             return
         parts = []
         for i, (d, m) in enumerate(docs):
-            page_ops = list(ops)
+            page_ops = ops + self._extra(m)
             if self.b.spec.style == "rotated" and (i == 0):
                 page_ops.append(f"rotate:{self.rng.choice((90, 180, 270))}")
             pages = [
@@ -100,6 +115,9 @@ class Presenter:
             parts.append(Part(replace(d, pages=pages), m, page_ops))
         ext = ".pdf" if multi else ".jpg"
         self.b.files.append(OutFile(self._name(ext), parts, self._quality()))
+
+    def _extra(self, material: str | None) -> list[str]:
+        return list(self.b.spec.extra_ops.get(material or "", ()))
 
     def _card(self, r: Rendered, material: str | None, ops: list[str]) -> None:
         if self.photo:
@@ -264,7 +282,8 @@ def _reimburse(spec: CaseSpec, b: Built, rng: random.Random, seed: int) -> None:
         b.defects.append(f"the ID card expired on {until.isoformat()}, before submission")
         b.findings.append(_finding("ID_CARD_EXPIRED", "identity"))
     pres = Presenter(b, rng)
-    id_material = None if mingxi else "identity"
+    # 明溪 restates most materials but not the ID: the province's `identity` still applies there
+    id_material = "identity"
     card = _id_card(person, rng)
     if "unreadable_id" in d:
         pres.add(card, id_material, ops=["photo", "blur:7", "lowres:60"])
@@ -318,6 +337,12 @@ def _reimburse(spec: CaseSpec, b: Built, rng: random.Random, seed: int) -> None:
             f"expense-list line {i + 1} ({it.name}) is printed 10.00 too high: lines do not add up"
         )
         b.findings.append(_finding("LINE_ITEMS_SUM_MISMATCH", "expense_list"))
+    if "smudged_total" in d and not spec.electronic:
+        inv.smudged = ("total",)
+        b.defects.append(
+            "an ink blot covers the invoice's 金额合计（小写） figure; the rest is clear"
+        )
+        b.findings.append(_finding("FIELD_UNREADABLE", inv_material))
     if "duplicate" in d:
         b.defects.append(
             f"the invoice {inv.invoice_code}/{inv.invoice_number} was already submitted in case "
@@ -361,7 +386,7 @@ def _reimburse(spec: CaseSpec, b: Built, rng: random.Random, seed: int) -> None:
         mat = {
             "002036006002": "discharge_or_diagnosis",
             "002036007002": "discharge_summary",
-            "002036007003": "discharge_inpatient",
+            "002036007003": "medical_records" if mingxi else "discharge_inpatient",
         }.get(spec.item, "discharge_or_diagnosis")
         if "discharge_after_invoice" in d:
             cv.discharge_date = claim.issue_date + dt.timedelta(days=3)
@@ -394,7 +419,8 @@ def _reimburse(spec: CaseSpec, b: Built, rng: random.Random, seed: int) -> None:
             pres.add(clinical.discharge_summary(cv, rng), mat)
     else:
         if spec.item == "002036007003":
-            mat, doc = "diagnosis_outpatient", clinical.diagnosis_certificate(cv, rng)
+            mat = "medical_records" if mingxi else "diagnosis_outpatient"
+            doc = clinical.diagnosis_certificate(cv, rng)
         elif spec.item == "002036007001":
             mat, doc = "diagnosis_or_record", clinical.outpatient_record(cv, rng)
         elif rng.random() < 0.5 or claim.trauma:
@@ -459,6 +485,9 @@ def _reimburse(spec: CaseSpec, b: Built, rng: random.Random, seed: int) -> None:
                 )
         bank = _bank(rng)
         pres.add(forms.bank_card(bank[0], bank[1], rng), "bank_card")
+    # --- 明溪: 《生育服务登记表》 and 结婚证 for maternity costs
+    if mingxi:
+        _mingxi_maternity(spec, b, pres, claim, rng, missing)
     # --- regional application form
     if mingxi:
         if "application_form" in missing:
@@ -497,6 +526,129 @@ def _reimburse(spec: CaseSpec, b: Built, rng: random.Random, seed: int) -> None:
                 ),
                 "application_form",
             )
+
+
+def _township(p: Person, rng: random.Random) -> str:
+    """The 乡镇人民政府 / 街道办事处 of the person's 户籍地 (where births are registered)."""
+    county = p.area_name[3:]
+    m = re.search(r"县(.{1,3}?[乡镇])", p.address)
+    if m:
+        return f"{county}{m.group(1)}人民政府"
+    return f"{county}{rng.choice(('东街', '城东', '南街', '西湖'))}街道办事处"
+
+
+@dataclass
+class Family:
+    """The couple behind a maternity claim: who married whom, when, and their children so far."""
+
+    mother: Person
+    father: Person
+    married: dt.date
+    marriage_number: str
+    children: list[tuple[str, str, dt.date]]
+
+    @property
+    def marriage_office(self) -> str:
+        return self.mother.area_name[3:] + "民政局"
+
+    def marriage_certificate(self, rng: random.Random) -> Rendered:
+        m, f = self.mother, self.father
+        return forms.marriage_certificate(
+            (m.name, m.sex, m.id_number, m.birth_date),
+            (f.name, f.sex, f.id_number, f.birth_date),
+            self.married,
+            self.marriage_office,
+            self.marriage_number,
+            rng,
+        )
+
+
+def _family(mother: Person, before: dt.date, rng: random.Random) -> Family:
+    age = mother.age_on(SUBMITTED_BASE)
+    area = (mother.area_code, mother.area_name, mother.issuing_authority)
+    father = make_person(
+        rng,
+        female=False,
+        age_range=(age - 1, age + 6),
+        on=SUBMITTED_BASE,
+        area=area if rng.random() < 0.7 else None,
+    )
+    adult = add_years(max(mother.birth_date, father.birth_date), 22)
+    married = before - dt.timedelta(days=rng.randint(300, 2400))
+    married = max(married, min(adult, before - dt.timedelta(days=300)))
+    number = f"J{mother.area_code}-{married.year}-{rng.randint(1, 1999):06d}"
+    children: list[tuple[str, str, dt.date]] = []
+    room = (before - married).days - 700
+    if room > 0 and rng.random() < 0.35:
+        sex = rng.choice(("男", "女"))
+        given = rng.choice(("子轩", "梓涵", "宇航", "欣怡", "思远", "诗涵"))
+        children.append(
+            (father.name[0] + given, sex, married + dt.timedelta(days=300 + rng.randint(0, room)))
+        )
+    return Family(mother, father, married, number, children)
+
+
+def _birth_registration(
+    fam: Family, due: dt.date, registered: dt.date, rng: random.Random, *, flexible: bool = False
+) -> Rendered:
+    mother = fam.mother
+    v = civil.BirthRegistrationValues(
+        number=f"{mother.area_code}{registered.year}{rng.randint(1, 2999):06d}",
+        mother=mother,
+        father=fam.father,
+        mother_employer="灵活就业" if flexible else rng.choice(EMPLOYERS),
+        father_employer=rng.choice((*EMPLOYERS, "个体经营")),
+        marriage_date=fam.married,
+        marriage_place="福建省" + mother.area_name,
+        children=fam.children,
+        due_date=due,
+        issuer=_township(mother, rng),
+        registered_on=registered,
+        clerk=make_person(rng).name,
+    )
+    return civil.birth_service_registration(v, rng)
+
+
+def _mingxi_maternity(
+    spec: CaseSpec,
+    b: Built,
+    pres: Presenter,
+    claim: Claim,
+    rng: random.Random,
+    missing: set[str],
+) -> None:
+    """明溪 items 19-21 want the 《生育服务登记表》 (a 结婚证 instead for a miscarriage or family
+    planning); items 17/18 want 结婚证 and 登记表 from flexible workers' deliveries."""
+    event = spec.facts.get("maternity_event")
+    flexible = spec.facts.get("insured_type") == "flexible"
+    needs: list[tuple[str, str]] = []  # (material, what)
+    if spec.item.startswith("002036007") and spec.item != "002036007004":
+        if event in ("miscarriage", "family_planning"):
+            needs.append(("birth_service_registration", "marriage"))
+        else:
+            needs.append(("birth_service_registration", "registration"))
+    elif spec.item.startswith("002036006") and flexible and event == "delivery":
+        needs += [
+            ("flexible_delivery_marriage_certificate", "marriage"),
+            ("flexible_delivery_birth_registration", "registration"),
+        ]
+    if not needs:
+        return
+    if event == "prenatal":
+        due = claim.end + dt.timedelta(days=rng.randint(60, 200))
+        registered = claim.start - dt.timedelta(days=rng.randint(15, 60))
+    else:
+        due = claim.start + dt.timedelta(days=rng.randint(-6, 8))
+        registered = due - dt.timedelta(days=rng.randint(90, 200))
+    fam = _family(claim.person, registered, rng)
+    for material, what in needs:
+        if material in missing:
+            b.defects.append(f"{'结婚证' if what == 'marriage' else '生育服务登记表'} missing")
+            b.findings.append(_finding("MISSING_MATERIAL", material))
+        elif what == "marriage":
+            pres.add(fam.marriage_certificate(rng), material)
+        else:
+            pres.add(_birth_registration(fam, due, registered, rng, flexible=flexible), material)
 
 
 def _allowance(spec: CaseSpec, b: Built, rng: random.Random, seed: int) -> None:
@@ -591,43 +743,43 @@ def _filing(spec: CaseSpec, b: Built, rng: random.Random, seed: int) -> None:
             b.defects.append("异地安置认定材料（户口簿或个人承诺书） missing")
             b.findings.append(_finding("MISSING_MATERIAL", "resettlement_proof"))
         else:
-            hr = forms.FormValues(
-                kind="household_register",
-                title="常住人口登记卡",
-                rows=[
-                    ("姓名", person.name),
-                    ("户主或与户主关系", "户主"),
-                    ("性别", person.sex),
-                    ("民族", person.ethnicity),
-                    ("出生日期", f"{person.birth_date:%Y年%m月%d日}"),
-                    ("公民身份号码", person.id_number),
-                    ("住址", place + "长寿路" + str(rng.randint(1, 300)) + "号"),
-                    ("登记日期", f"{person.valid_from:%Y年%m月%d日}"),
-                ],
-                fields=forms.person_fields(person.name, person.id_number, place + "公安局"),
-                seal_org=place + "公安局",
-                seal_purpose="户口专用章",
-                sign_label="",
+            _, bureau, station = OTHER_PLACES[place]
+            moved = b.submitted - dt.timedelta(days=rng.randint(200, 2000))
+            hv = civil.HukouValues(
+                person=person,
+                relation="户主",
+                address=place + "长寿路" + str(rng.randint(1, 300)) + "号",
+                birthplace="福建省" + person.area_name[:3],
+                native_place="福建省" + person.area_name[:3],
+                education=rng.choice(("初中", "高中", "中专", "大学专科", "大学本科")),
+                marital="已婚",
+                occupation="离退休人员",
+                employer="",
+                moved_in=f"{moved:%Y年%m月%d日} 从福建省{person.area_name}迁来",
+                registered_on=moved,
+                station=bureau + station,
+                clerk=make_person(rng).name,
             )
-            pres.add(forms.render_form(hr, rng), "resettlement_proof")
+            pres.add(civil.household_register_page(hv, rng), "resettlement_proof")
     elif idx == 2:
-        rp = forms.FormValues(
-            kind="residence_permit",
-            title="居住证",
-            rows=[
-                ("姓名", person.name),
-                ("性别", person.sex),
-                ("公民身份号码", person.id_number),
-                ("居住地址", place + "滨江路" + str(rng.randint(1, 300)) + "号"),
-                ("签发机关", place + "公安局"),
-                ("有效期限", f"{b.submitted - dt.timedelta(days=200):%Y.%m.%d}起"),
-            ],
-            fields=forms.person_fields(person.name, person.id_number, place + "公安局"),
-            seal_org=place + "公安局",
-            seal_purpose="居住证专用章",
-            sign_label="",
+        province, bureau, station = OTHER_PLACES[place]
+        issued = b.submitted - dt.timedelta(days=rng.randint(400, 1400))
+        endorsements: list[tuple[dt.date, dt.date]] = []
+        start = issued
+        while not endorsements or endorsements[-1][1] < b.submitted:
+            until = add_years(issued, len(endorsements) + 1) - dt.timedelta(days=1)
+            endorsements.append((start, until))
+            start = until - dt.timedelta(days=rng.randint(3, 25))
+        rv = civil.ResidencePermitValues(
+            person=person,
+            province=province,
+            address=place + "滨江路" + str(rng.randint(1, 300)) + "号",
+            issuer=bureau,
+            station=station,
+            issued_on=issued,
+            endorsements=endorsements[-3:],
         )
-        pres.add(forms.render_form(rp, rng), "residence_proof")
+        pres.add(civil.residence_permit(rv, rng), "residence_proof")
     elif idx == 3:
         employer = rng.choice(EMPLOYERS)
         body = (
@@ -799,6 +951,9 @@ def build_case(spec: CaseSpec, out_root: Path, seed: int) -> dict[str, Any]:
             if part.rendered.title:
                 entry["title"] = part.rendered.title
             entry["fields"] = part.rendered.fields
+            if part.rendered.unreadable:
+                # printed, but blotted out on the page: `fields` keeps the true value
+                entry["unreadable_fields"] = list(part.rendered.unreadable)
             docs.append(entry)
             page += n
     facts = {**spec.facts, "submitted_on": b.submitted.isoformat()}

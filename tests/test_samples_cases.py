@@ -16,8 +16,10 @@ from extractors.normalize.money import parse_upper as from_upper
 from models.facts import CaseFacts
 from models.fields import FIELDS
 from models.kinds import DocumentKind
+from samples.builder import decision_for
 from samples.cases import CASES
 from samples.generate import generate
+from verifier.rules.pages import DECIDING_FIELDS
 
 CASES_DIR = Path(__file__).resolve().parents[1] / "samples" / "cases"
 CASE_DIRS = sorted(p for p in CASES_DIR.iterdir() if p.is_dir()) if CASES_DIR.is_dir() else []
@@ -84,10 +86,12 @@ def _checks(exp: dict[str, Any], submitted: dt.date) -> set[str]:
         names = {f["name"] for f in ids} | {f["payer"] for f in invoices}
         names |= {f["patient_name"] for f in lists + _docs(exp, "discharge_summary")}
         names |= {f["applicant_name"] for f in _docs(exp, "application_form")}
+        held = [f for k in HOLDER_KINDS for f in _docs(exp, k)]
+        names |= {f["holder_name"] for f in held}
         if len(names) > 1:
             shown.add("NAME_MISMATCH")
         numbers = {f["id_number"] for f in ids} | {
-            f["id_number"] for f in _docs(exp, "application_form")
+            f["id_number"] for f in _docs(exp, "application_form") + held
         }
         numbers |= {f["patient_id_number"] for f in invoices if "patient_id_number" in f}
         if len(numbers) > 1:
@@ -123,6 +127,14 @@ def _checks(exp: dict[str, Any], submitted: dt.date) -> set[str]:
             shown.add("SEAL_MISSING")
     return shown
 
+
+# Certificates held by the applicant: their holder is the person of the ID card.
+HOLDER_KINDS = (
+    "birth_service_registration",
+    "marriage_certificate",
+    "household_register",
+    "residence_permit",
+)
 
 FIELD_LEVEL = {
     "AMOUNT_WORDS_MISMATCH",
@@ -178,6 +190,18 @@ def test_expected_is_self_consistent(case: Path) -> None:
     for f in exp["findings"]:
         if f["code"] == "MISSING_MATERIAL":
             assert f["material"] not in materials
+    assert exp["decision"] == decision_for(exp["findings"])
+    # FIELD_UNREADABLE: exactly when a document marks a deciding field of its own unreadable
+    blotted = [d for d in exp["documents"] if d.get("unreadable_fields")]
+    for d in blotted:
+        kind = DocumentKind(d["kind"])
+        for name in d["unreadable_fields"]:
+            assert name in d["fields"], (d["kind"], name)  # the printed truth is kept
+            assert name in DECIDING_FIELDS.get(kind, ()), (d["kind"], name)
+    field_findings = {f["material"] for f in exp["findings"] if f["code"] == "FIELD_UNREADABLE"}
+    assert field_findings == {d["material"] for d in blotted}
+    if blotted:  # a local blot, not a page too poor to read
+        assert "UNREADABLE_PAGE" not in codes
 
 
 def submitted_ok(facts: CaseFacts) -> bool:
@@ -199,7 +223,44 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.mark.parametrize("case_id", ["c001", "c029", "c045"])
+def test_committed_set_covers_kinds_and_degradations() -> None:
+    """The later additions stay in the set: 生育服务登记表 in 明溪 maternity cases, the civil
+    certificates, FIELD_UNREADABLE, and the cut / stamp degradations on accepted cases."""
+    by_id = {p.name: _load(p, "expected.json") for p in CASE_DIRS}
+    kinds = {d["kind"] for e in by_id.values() for d in e["documents"]}
+    assert {"birth_service_registration", "household_register", "residence_permit"} <= kinds
+    assert {"marriage_certificate"} <= kinds
+    mingxi_bsr = [
+        e
+        for e in by_id.values()
+        if e["region"] == "sanming-mingxi"
+        and e["item"].startswith("002036007")
+        and any(d["kind"] == "birth_service_registration" for d in e["documents"])
+    ]
+    assert len(mingxi_bsr) >= 2
+    flexible = [
+        c
+        for c in CASES
+        if c.region == "sanming-mingxi"
+        and c.item == "002036006002"
+        and c.facts.get("insured_type") == "flexible"
+        and c.facts.get("maternity_event") == "delivery"
+    ]
+    assert flexible
+    for c in flexible:
+        docs = by_id[c.id]["documents"]
+        assert {"marriage_certificate", "birth_service_registration"} <= {d["kind"] for d in docs}
+    for op in ("cut", "stamp"):
+        assert any(
+            by_id[c.id]["decision"] == "accept"
+            and any(o.split(":")[0] == op for ops in c.extra_ops.values() for o in ops)
+            for c in CASES
+        ), op
+    review = [e for e in by_id.values() if e["decision"] == "review"]
+    assert any({f["code"] for f in e["findings"]} == {"FIELD_UNREADABLE"} for e in review)
+
+
+@pytest.mark.parametrize("case_id", ["c001", "c029", "c045", "c078"])
 def test_regenerates_identically(tmp_path: Path, case_id: str) -> None:
     generate(tmp_path, seed=0, only=[case_id])
     ref = CASES_DIR / case_id

@@ -49,7 +49,9 @@ def test_a_clean_case_is_accepted_with_its_notice(data_dir: Path, tmp_path: Path
 
 
 @pytest.mark.slow
-def test_a_defect_case_gets_its_finding_and_a_correction_notice(data_dir: Path, tmp_path: Path) -> None:
+def test_a_defect_case_gets_its_finding_and_a_correction_notice(
+    data_dir: Path, tmp_path: Path
+) -> None:
     case = "c045"  # invalid ID check digit
     notice = tmp_path / "notice.pdf"
     out = verify(data_dir, str(CASES / case), "--notice", str(notice))
@@ -62,7 +64,9 @@ def test_a_defect_case_gets_its_finding_and_a_correction_notice(data_dir: Path, 
 
 
 @pytest.mark.slow
-def test_a_bad_file_is_a_finding_and_the_rest_is_still_processed(data_dir: Path, tmp_path: Path) -> None:
+def test_a_bad_file_is_a_finding_and_the_rest_is_still_processed(
+    data_dir: Path, tmp_path: Path
+) -> None:
     case = tmp_path / "case"
     shutil.copytree(CASES / "c001", case)
     (case / "blank.jpg").write_bytes(b"")
@@ -81,7 +85,9 @@ def test_unknown_fact_and_missing_item_are_clear_errors(tmp_path: Path) -> None:
     (tmp_path / "a.jpg").write_bytes(b"x")
     result = runner.invoke(app, ["verify", str(tmp_path / "a.jpg")])
     assert result.exit_code == 2 and "--item" in result.output
-    result = runner.invoke(app, ["verify", str(tmp_path / "a.jpg"), "--item", "18", "--fact", "x=1"])
+    result = runner.invoke(
+        app, ["verify", str(tmp_path / "a.jpg"), "--item", "18", "--fact", "x=1"]
+    )
     assert result.exit_code == 2 and "已知事实" in result.output
     result = runner.invoke(app, ["verify", str(tmp_path / "nope.jpg"), "--item", "18"])
     assert result.exit_code == 2 and "找不到文件" in result.output

@@ -313,6 +313,60 @@ def signature_layer(
     return out
 
 
+def blot(page: PilPage, box: tuple[float, float, float, float], rng: random.Random) -> None:
+    """Smudge one printed value beyond reading: the wet ink smeared, then an ink blot over it.
+
+    `box` is (x, y, w, h) in millimetres around the value; the rest of the page is untouched.
+    """
+    import numpy as np
+    from PIL import ImageChops
+
+    x, y, w, h = box
+    pad = 4.0
+    x0, y0 = page.px(x - pad), page.px(y - pad)
+    x1, y1 = page.px(x + w + pad), page.px(y + h + pad)
+    region = page.img.crop((x0, y0, x1, y1))
+    rw, rh = region.size
+    m = page.px(pad)
+    # 1. the figures smeared sideways, as by a wet thumb
+    smear = region.resize((max(1, rw // 6), max(1, rh // 2)), Image.Resampling.BILINEAR)
+    smear = smear.resize((rw, rh), Image.Resampling.BICUBIC).filter(
+        ImageFilter.GaussianBlur(page.px(0.9))
+    )
+    # 2. the blot: a chain of overlapping blobs along the value (so every figure is covered),
+    #    a few splashes around it, a soft edge and a darker dried rim
+    nrng = np.random.default_rng(rng.randint(0, 2**31))
+    mask = Image.new("L", (rw, rh), 0)
+    d = ImageDraw.Draw(mask)
+    cy = rh / 2
+    n = max(3, round((rw - 2 * m) / page.px(3.5)))
+    for i in range(n + 1):
+        cx = m + (rw - 2 * m) * i / n + nrng.uniform(-1, 1) * page.px(0.8)
+        rx = page.px(nrng.uniform(2.6, 3.6))
+        ry = page.px(h / 2 + nrng.uniform(0.8, 2.2))
+        dy = nrng.uniform(-0.6, 0.6) * page.px(1)
+        d.ellipse([cx - rx, cy + dy - ry, cx + rx, cy + dy + ry], fill=255)
+    for _ in range(int(nrng.integers(3, 7))):
+        ang = nrng.uniform(0, 2 * math.pi)
+        cx = rw / 2 + math.cos(ang) * (rw / 2 - m * 0.45)
+        sy = cy + math.sin(ang) * (rh / 2 - m * 0.45)
+        r = page.px(nrng.uniform(0.3, 0.9))
+        d.ellipse([cx - r, sy - r, cx + r, sy + r], fill=255)
+    mask = mask.filter(ImageFilter.GaussianBlur(page.px(0.35)))
+    edge = ImageChops.subtract(mask, mask.filter(ImageFilter.MinFilter(7)))
+    arr = np.asarray(mask, np.float32) / 255
+    low = nrng.normal(0, 1, (max(2, rh // 12), max(2, rw // 12))).astype(np.float32)
+    density = np.asarray(
+        Image.fromarray(low).resize((rw, rh), Image.Resampling.BICUBIC), np.float32
+    )
+    alpha = arr * np.clip(0.84 + 0.07 * density, 0.72, 0.96)
+    alpha = np.clip(alpha + np.asarray(edge, np.float32) / 255 * 0.15, 0, 0.97)
+    ink = np.array(rng.choice(((52, 58, 96), (60, 52, 50), (36, 44, 82))), np.float32)
+    base = np.asarray(Image.composite(smear, region, mask), np.float32)
+    out = base * (1 - alpha[..., None]) + ink[None, None, :] * alpha[..., None]
+    page.img.paste(Image.fromarray(np.clip(out, 0, 255).astype(np.uint8)), (x0, y0))
+
+
 @dataclass
 class Rendered:
     """A rendered document: its pages (images) or a vector PDF, and its ground truth."""
@@ -323,3 +377,6 @@ class Rendered:
     pdf: bytes | None = None  # an electronic original (text layer); pages then hold its raster
     title: str | None = None
     card: bool = False  # small card: photographed or photocopied onto a page, not scanned as A4
+    # Fields printed but made unreadable on the page (ink blot, smudge): the value in `fields`
+    # is still the truth; ground truth lists these names as the document's "unreadable_fields".
+    unreadable: list[str] = field(default_factory=list)

@@ -12,7 +12,7 @@ import qrcode  # type: ignore[import-untyped]
 from PIL import Image
 
 from samples.claim import Claim
-from samples.fonts import Face
+from samples.fonts import Face, text_width_mm
 from samples.money import fmt, to_upper
 from samples.render.base import (
     FORM_BLUE,
@@ -24,6 +24,7 @@ from samples.render.base import (
     PdfPage,
     PilPage,
     Rendered,
+    blot,
     new_pdf,
     seal_layer,
 )
@@ -58,6 +59,7 @@ class InvoiceValues:
     self_expense: Decimal
     payee: str
     seal: bool = True
+    smudged: tuple[str, ...] = ()  # fields blotted out on the paper invoice: total, invoice_number
 
     @classmethod
     def from_claim(cls, c: Claim, electronic: bool) -> InvoiceValues:
@@ -142,8 +144,17 @@ def _title(v: InvoiceValues) -> str:
     return f"医疗{kind}收费票据（电子）" if v.electronic else f"福建省医疗{kind}收费票据"
 
 
-def _draw(p: Painter, v: InvoiceValues, rng: random.Random, frame: RGB) -> tuple[float, float]:
-    """Draw the invoice; returns where the payee seal goes (x, y of its centre, mm)."""
+def _draw(
+    p: Painter,
+    v: InvoiceValues,
+    rng: random.Random,
+    frame: RGB,
+    boxes: dict[str, tuple[float, float, float, float]] | None = None,
+) -> tuple[float, float]:
+    """Draw the invoice; returns where the payee seal goes (x, y of its centre, mm).
+
+    `boxes`, if given, receives where some values were printed (field name → x, y, w, h in mm).
+    """
     w_mm = p.width_mm
     ox, oy = (rng.uniform(-1.2, 1.2), rng.uniform(-0.8, 1.0)) if not v.electronic else (0.0, 0.0)
     ink = INK
@@ -162,6 +173,13 @@ def _draw(p: Painter, v: InvoiceValues, rng: random.Random, frame: RGB) -> tuple
     val(29, 27, v.invoice_code)
     p.text(w_mm - 62, 27, "票据号码：", 9, Face.SERIF, frame)
     p.text(w_mm - 45, 27, v.invoice_number, 10, Face.SANS, RED if not v.electronic else ink)
+    if boxes is not None:
+        boxes["invoice_number"] = (
+            w_mm - 45,
+            23.6,
+            text_width_mm(v.invoice_number, 10, Face.SANS),
+            4.6,
+        )
     if v.electronic:
         p.text(12, 32, "校 验 码：", 9, Face.SERIF, frame)
         val(29, 32, v.check_code)
@@ -229,7 +247,11 @@ def _draw(p: Painter, v: InvoiceValues, rng: random.Random, frame: RGB) -> tuple
     p.text(x0 + 1.5, y + 5, "金额合计（大写）", 8.5, Face.SERIF, frame)
     val(x0 + 30, y + 5, v.total_words)
     p.text(x0 + 128, y + 5, "（小写）", 8.5, Face.SERIF, frame)
-    val(x0 + 142, y + 5, f"¥{fmt(v.total)}")
+    small = f"¥{fmt(v.total)}"
+    val(x0 + 142, y + 5, small)
+    if boxes is not None:
+        face = Face.SANS if v.electronic else Face.SERIF
+        boxes["total"] = (x0 + 142 + ox, y + 1.6 + oy, text_width_mm(small, 9.5, face), 4.4)
     y += 7
     pay = [
         ("医保统筹基金支付", v.fund),
@@ -262,12 +284,15 @@ def _draw(p: Painter, v: InvoiceValues, rng: random.Random, frame: RGB) -> tuple
 def render_paper(v: InvoiceValues, rng: random.Random, dpi: int = 200) -> Rendered:
     page = PilPage(210, 142, dpi, bg=(253, 252, 247))
     frame = FORM_RED if rng.random() < 0.6 else FORM_BLUE
-    sx, sy = _draw(page, v, rng, frame)
+    boxes: dict[str, tuple[float, float, float, float]] = {}
+    sx, sy = _draw(page, v, rng, frame, boxes)
     if v.seal:
         d = 38.0
         layer = seal_layer(v.payee, "收费专用章", d, dpi, rng)
         page.multiply(layer, sx - d / 2, sy - d / 2)
-    return Rendered("medical_invoice", v.fields(), [page.img])
+    for name in v.smudged:
+        blot(page, boxes[name], rng)
+    return Rendered("medical_invoice", v.fields(), [page.img], unreadable=list(v.smudged))
 
 
 def qr_image(payload: str) -> Image.Image:
