@@ -23,6 +23,7 @@ app.command("verify")(verify_command)
 app.command("serve")(serve_command)
 app.command("worker")(worker_command)
 app.add_typer(user.app, name="user")
+app.add_typer(user.token_app, name="token")
 
 
 def main() -> None:

@@ -480,3 +480,33 @@ def test_cli_user_add_prints_a_working_token(tmp_path: Path, monkeypatch: pytest
     who = authenticate(ServiceSettings(), db, token)
     assert who is not None and (who.user, who.role) == ("审核员甲", "reviewer")
     db.dispose()
+
+
+def test_cli_token_create_list_and_disable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from typer.testing import CliRunner
+
+    from api.auth import authenticate
+    from api.cli import app
+    from api.db import Database
+    from api.settings import ServiceSettings, get_service_settings
+
+    monkeypatch.setenv("YIBAO_DATA_DIR", str(tmp_path))
+    get_service_settings.cache_clear()
+    runner = CliRunner()
+    try:
+        out = runner.invoke(app, ["token", "create", "--role", "clerk", "--name", "窗口一"])
+        assert out.exit_code == 0, out.output
+        token = out.output.strip()
+        anonymous = runner.invoke(app, ["token", "create", "--role", "applicant"])
+        assert anonymous.exit_code == 0 and anonymous.output.strip() != token
+        listed = runner.invoke(app, ["user", "list"])
+        assert "窗口一" in listed.output and "applicant-" in listed.output
+        db = Database(f"sqlite:///{tmp_path / 'service.sqlite'}")
+        who = authenticate(ServiceSettings(), db, token)
+        assert who is not None and (who.user, who.role) == ("窗口一", "clerk")
+        assert runner.invoke(app, ["user", "disable", "窗口一"]).exit_code == 0
+        assert authenticate(ServiceSettings(), db, token) is None
+        assert runner.invoke(app, ["user", "disable", "nobody"]).exit_code == 1
+        db.dispose()
+    finally:
+        get_service_settings.cache_clear()
