@@ -4,7 +4,9 @@ YIBAO_REQUIRE_SERVICES=1 (as in CI), where a missing service fails the test inst
 from __future__ import annotations
 
 import os
+import secrets
 import socket
+from collections.abc import Iterator
 
 import pytest
 
@@ -21,3 +23,39 @@ def require_service(name: str, host: str, port: int) -> None:
         if REQUIRE_SERVICES:
             pytest.fail(f"{message}; YIBAO_REQUIRE_SERVICES=1 requires it")
         pytest.skip(message)
+
+
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database, dropped afterwards."""
+    from sqlalchemy import text
+
+    from api.db import Database
+
+    require_service("PostgreSQL", "127.0.0.1", 5432)
+    name = "yibao_test_" + secrets.token_hex(4)
+    admin = Database(PG_ADMIN)
+    with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def s3_endpoint() -> Iterator[str]:
+    """An S3-compatible server (moto) on a free loopback port, over real HTTP."""
+    moto_server = pytest.importorskip("moto.server")
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"{host}:{port}"
+    finally:
+        server.stop()

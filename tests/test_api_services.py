@@ -5,7 +5,6 @@ consuming the processing tasks."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,24 +27,6 @@ from tests.builders import set_field
 from tests.conftest import require_service
 
 pytestmark = pytest.mark.services
-
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh PostgreSQL database, dropped afterwards."""
-    require_service("PostgreSQL", "127.0.0.1", 5432)
-    name = "yibao_test_" + secrets.token_hex(4)
-    admin = Database(PG_ADMIN)
-    with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_postgresql_upgrade_persistence_and_audit_trigger(tmp_path: Path, pg_url: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -54,18 +53,6 @@ def test_local_originals_are_read_only(tmp_path: Path):
     sha = storage.put_original(b"scan", "image/png")
     path = tmp_path / original_key(sha)
     assert not path.stat().st_mode & 0o222
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    moto_server = pytest.importorskip("moto.server")
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"{host}:{port}"
-    finally:
-        server.stop()
 
 
 def test_s3_round_trip_with_presigned_url(s3_endpoint: str):
