@@ -110,6 +110,18 @@ def test_id_card_low_confidence_number_is_unreadable_not_guessed() -> None:
     assert d.value("id_number") is None
 
 
+def test_id_card_name_not_read_is_never_a_misread_label() -> None:
+    """The name lost in a dark photocopy: 住址 misread as 住域 must not become the name."""
+    lines = [ln for ln in FRONT if ln.text != "张桂香"]
+    lines = [line("住域", 400, 347) if ln.text == "住址" else ln for ln in lines]
+    d = only(extract([page(1, lines + BACK, w=1240, h=1754)]), K.ID_CARD)
+    assert d.value("name") is None
+    # with its label unread too, the topmost short line right of the labels is the name
+    faint = [ln for ln in FRONT if ln.text not in ("姓名", "住址")]
+    d = only(extract([page(1, faint + BACK, w=1240, h=1754)]), K.ID_CARD)
+    assert d.value("name") == "张桂香"
+
+
 def test_vertical_text_page_is_turned_back() -> None:
     """A page uprighted a quarter turn too far (text runs vertically) still reads."""
     upright = page(1, FRONT + BACK, w=1240, h=1754)

@@ -167,16 +167,28 @@ def _cross_check(fields: c.Fields) -> None:
 _NOT_NAMES = ("中华人民共和国", "居民身份证", "签发机关", "有效期限", "公民身份号码")
 
 
+def _like_label(text: str) -> bool:
+    """A two-character label read with one character wrong (住域 for 住址, 姓石 for 姓名)."""
+    return len(text) == 2 and any(
+        len(lab) == 2 and sum(a == b for a, b in zip(text, lab, strict=True)) == 1 for lab in LABELS
+    )
+
+
 def _unlabelled_name(lines: list[Line]) -> c.ExtractedField | None:
     """Labels printed faintly may not be read: the name is then the topmost short line of
     2–4 Chinese characters on the card front (above the ID number)."""
     id_line = next((ln for ln in lines if re.search(r"\d{17}[\dXx]", ln.n)), None)
+    # when the 姓名 label was read, the name stands right of the label column: a line starting
+    # in that column is another label, perhaps misread (住址 → 住域), never the name
+    label = next((ln for ln in lines if ln.n.startswith("姓名")), None)
     cands = [
         ln
         for ln in lines
         if re.fullmatch(r"[\u4e00-\u9fff]{2,4}", ln.n)
         and ln.n not in _NOT_NAMES
         and not any(ln.n.startswith(x) for x in LABELS)
+        and not _like_label(ln.n)
+        and (label is None or (ln.page == label.page and ln.x0 > label.x1 - 0.2 * label.h))
         and (id_line is None or (ln.page == id_line.page and ln.cy < id_line.cy))
     ]
     if not cands:
