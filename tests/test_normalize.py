@@ -234,6 +234,9 @@ def test_person_names(a: str, b: str, expected: NameMatch) -> None:
         ("明溪县总医院", "明溪县中医院", NameMatch.DIFFERENT),
         ("福建医科大学附属第一医院", "福建医科大学附属第二医院", NameMatch.DIFFERENT),
         ("福建医科大学附属协和医院", "福建医科大学附属协和医阮", NameMatch.OCR_VARIANT),
+        ("福州闽江中西医结合医院", "福州闽江中西医合医院", NameMatch.OCR_VARIANT),  # 结 lost
+        ("福州市第十二医院", "福州市第二医院", NameMatch.DIFFERENT),
+        ("三明市第一医院", "三明市一医院", NameMatch.DIFFERENT),  # too short to guess
     ],
 )
 def test_institution_names(a: str, b: str, expected: NameMatch) -> None:

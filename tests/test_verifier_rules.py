@@ -189,6 +189,20 @@ def test_name_differing_only_by_an_ocr_confusion_goes_to_review() -> None:
     assert result.decision.outcome == DecisionOutcome.REVIEW
 
 
+def test_name_one_character_apart_read_with_little_confidence_goes_to_review() -> None:
+    docs = set_field(inpatient_case(), "d1", name="林建码")  # 国 misread on the ID card
+    result = run(docs)
+    assert "NAME_MISMATCH" in codes(result, Severity.BLOCKING)  # read confidently: blocking
+    d1 = next(d for d in docs if d.id == "d1")
+    fields = dict(d1.fields)
+    fields["name"] = fields["name"].model_copy(update={"confidence": 0.59})
+    docs = [d.model_copy(update={"fields": fields}) if d.id == "d1" else d for d in docs]
+    result = run(docs)
+    assert "NAME_MISMATCH" not in codes(result, Severity.BLOCKING)
+    assert "NAME_MISMATCH" in codes(result, Severity.WARNING)
+    assert result.decision.outcome == DecisionOutcome.REVIEW
+
+
 def test_duplicate_invoice_across_two_runs_is_persisted(tmp_path: Path) -> None:
     path = tmp_path / "records.sqlite"
     first = run(inpatient_case(), registry=SqliteInvoiceRegistry(path), submission_id="S1")

@@ -43,6 +43,17 @@ ID_FIELDS: dict[K, str] = {
 REFERENCE_KINDS = (K.ID_CARD, K.SOCIAL_SECURITY_CARD, K.APPLICATION_FORM)
 
 
+SURE_NAME = 0.9
+"""Line confidence from which a name's reading is trusted enough to block on one character."""
+
+
+def _doubtful_reading(a: str, b: str, conf_a: float, conf_b: float) -> bool:
+    """One character apart, and one of the two was read with little confidence."""
+    if len(a) != len(b) or min(conf_a, conf_b) >= SURE_NAME:
+        return False
+    return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+
+
 def _about_one_person(ctx: Context) -> bool:
     # Withdrawing a deceased person's account: the applicant (heir) is someone else.
     return ctx.facts.reason != "death"
@@ -83,6 +94,12 @@ def name_mismatch(ctx: Context) -> Iterator[Hit]:
         match = compare_person(ref_name, name)
         if match is NameMatch.SAME:
             continue
+        doubtful = match is NameMatch.OCR_VARIANT or _doubtful_reading(
+            ref_name,
+            name,
+            ref_doc.fields[NAME_FIELDS[ref_doc.kind]].confidence,
+            doc.fields[NAME_FIELDS[doc.kind]].confidence,
+        )
         yield Hit(
             values={
                 "ref": ref_name,
@@ -94,8 +111,9 @@ def name_mismatch(ctx: Context) -> Iterator[Hit]:
                 evidence(ref_doc, NAME_FIELDS[ref_doc.kind]),
                 evidence(doc, NAME_FIELDS[doc.kind]),
             ],
-            # Names differing only in characters OCR confuses are for a reviewer to look at.
-            severity=Severity.WARNING if match is NameMatch.OCR_VARIANT else None,
+            # Names differing only in characters OCR confuses, or in one character read with
+            # little confidence, are for a reviewer to look at: the machine is not sure.
+            severity=Severity.WARNING if doubtful else None,
             concerns=doc.kind,
         )
 
