@@ -307,6 +307,17 @@ def test_pdf_is_a4_with_page_numbers(pdf: bytes) -> None:
         assert document.metadata.get("Title", b"")
 
 
+def test_the_signature_never_stands_alone_on_a_page(notice: Notice) -> None:
+    """However long the list, the closing lines go onto the page that carries the office."""
+    # one more entry at a time moves the page break through every line of the ending
+    for count in range(1, 9):
+        entries = (notice.entries * count)[:count]
+        longer = notice.model_copy(update={"entries": entries})
+        with pdfplumber.open(io.BytesIO(render_pdf(longer))) as document:
+            last = squash(document.pages[-1].extract_text() or "")
+        assert OFFICE in last and squash(notice.closing) in last, count
+
+
 def _embedded_fonts(pdf: bytes) -> dict[str, bool]:
     """Each font's base name and whether its program is embedded in the file."""
     fonts: dict[str, bool] = {}
