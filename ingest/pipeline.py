@@ -25,7 +25,7 @@ from ingest.normalize.orientation import (
     rotate_quadrant,
 )
 from ingest.normalize.perspective import find_document, warp_document
-from ingest.normalize.quality import REASONS_ZH, QualityReport, assess
+from ingest.normalize.quality import REASONS_ZH, QualityReport, assess, reconcile
 from ingest.normalize.seal import Seal, detect_seals, suppress_seals
 from ingest.ocr.base import OcrEngine, rotate_lines_180
 from ingest.pages import Image, RawPage
@@ -195,7 +195,10 @@ class Pipeline:
             other = self._read(img, orient.alternative)
             if other.score > reading.score:
                 reading, switched = other, 1.0
-        img, seals, report = reading.image, reading.seals, reading.report
+        img, seals = reading.image, reading.seals
+        chars = sum(len(ln.text.strip()) for ln in reading.lines)
+        weighted = sum(ln.confidence * len(ln.text.strip()) for ln in reading.lines)
+        report = reconcile(reading.report, chars, round(weighted / chars, 3) if chars else 0.0)
         measures["orientation_confidence"] = round(reading.orientation.confidence, 3)
         measures["orientation_by_text"] = 1.0 if orient.method == "text" else 0.0
         measures["orientation_retried"] = retried

@@ -92,3 +92,18 @@ def test_qr_decoded(page: np.ndarray):
     )
     assert decode_qr(rotate(img, 17)) != []
     assert decode_qr(page) == []
+
+
+def test_ocr_evidence_overrules_a_predicted_verdict_only():
+    from ingest.normalize.quality import QualityReport, reconcile
+
+    predicted = QualityReport(Quality.UNREADABLE, {"text_height": 5.0}, ["resolution_too_low"])
+    read_well = reconcile(predicted, chars=120, confidence=0.97)
+    assert read_well.verdict is Quality.POOR and read_well.reasons == ["low_resolution"]
+    assert read_well.measures["ocr_chars"] == 120
+    assert reconcile(predicted, chars=120, confidence=0.7).verdict is Quality.UNREADABLE
+    assert reconcile(predicted, chars=12, confidence=0.99).verdict is Quality.UNREADABLE
+    dark = QualityReport(Quality.UNREADABLE, {}, ["too_dark", "resolution_too_low"])
+    assert reconcile(dark, chars=120, confidence=0.99).verdict is Quality.UNREADABLE
+    ok = QualityReport(Quality.OK, {}, [])
+    assert reconcile(ok, chars=0, confidence=0.0).verdict is Quality.OK

@@ -117,3 +117,27 @@ def assess(image: Image) -> QualityReport:
     else:
         verdict = Quality.OK
     return QualityReport(verdict, measures, unreadable + poor)
+
+
+# Verdicts that predict OCR failure from image measures, and what they become when the OCR
+# read the page well all the same (a sparse page whose specks pass for tiny text, say).
+_PREDICTED = {"resolution_too_low": "low_resolution", "blurred": "soft"}
+_READ_WELL_CHARS = 40
+_READ_WELL_CONFIDENCE = 0.9
+
+
+def reconcile(report: QualityReport, chars: int, confidence: float) -> QualityReport:
+    """The verdict in the light of what the OCR read: `chars` characters with a length-weighted
+    mean confidence `confidence`. Only predictions are overruled; a page with no contrast or
+    too dark stays unreadable whatever the OCR made of it."""
+    measures = {**report.measures, "ocr_chars": float(chars), "ocr_confidence": confidence}
+    read_well = chars >= _READ_WELL_CHARS and confidence >= _READ_WELL_CONFIDENCE
+    if report.verdict != Quality.UNREADABLE or not read_well:
+        return QualityReport(report.verdict, measures, report.reasons)
+    if not all(r in _PREDICTED or r not in _UNREADABLE for r in report.reasons):
+        return QualityReport(report.verdict, measures, report.reasons)
+    reasons = [_PREDICTED.get(r, r) for r in report.reasons]
+    return QualityReport(Quality.POOR, measures, reasons)
+
+
+_UNREADABLE = frozenset({"no_contrast", "too_dark", "blurred", "resolution_too_low"})
