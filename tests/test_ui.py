@@ -16,7 +16,17 @@ from sqlalchemy import func, select
 
 from api.db import AuditRow, SubmissionRow
 from api.ui.views import deadline_view, working_days_left
-from tests.api_support import FACTS, ITEM, REGION, A, client, make_files, make_runtime, submit
+from tests.api_support import (
+    FACTS,
+    ITEM,
+    REGION,
+    A,
+    case_documents,
+    client,
+    make_files,
+    make_runtime,
+    submit,
+)
 from tests.ui_server import defect_documents
 
 HTML = {"Accept": "text/html"}
@@ -290,3 +300,30 @@ def test_working_days_left_counts_holidays_and_weekends() -> None:
     assert deadline_view(friday, friday)["text"] == "今日到期"
     assert deadline_view(friday, dt.date(2026, 3, 24))["urgency"] == "due-soon"
     assert deadline_view(friday, dt.date(2026, 4, 3))["urgency"] == "ok"
+
+
+def test_supplement_from_the_page_makes_a_new_version_with_history(tmp_path: Path) -> None:
+    rt, _, extractor = make_runtime(tmp_path)
+    with client(rt) as c:
+        files = make_files(extractor, defect_documents())
+        sid = submit(c, files).json()["id"]
+        before = c.get(f"/submissions/{sid}", headers=A).json()
+        wrong_list = next(f for f in before["files"] if f["filename"] == "list.png")
+        corrected = make_files(extractor, {"list": case_documents()["list"]}, tag="-v2")["list"]
+        _login(c, "tok-a")
+        url = f"/ui/submissions/{sid}/documents"
+        upload = [("files", ("list-v2.png", corrected, "image/png"))]
+        form = {"replaces": wrong_list["sha256"], "note": "换正确的费用清单"}
+        assert c.post(url, data=form, files=upload).status_code == 403
+        token = _csrf(c, "/ui/queue")
+        r = c.post(url, data={**form, "csrf": token}, files=upload, follow_redirects=False)
+        assert r.status_code == 303, r.text
+        after = c.get(f"/submissions/{sid}", headers=A).json()
+        assert after["version"] == 2 and after["status"] == "decided"
+        codes = {f["code"] for f in after["result"]["findings"]}
+        assert "NAME_MISMATCH" not in codes and "AMOUNT_MISMATCH" in codes
+        page = c.get(f"/ui/submissions/{sid}", headers=HTML).text
+        assert "第 1 版" in page and "第 2 版" in page and "第 2 版撤回" in page
+        old = c.get(f"/ui/submissions/{sid}?version=1", headers=HTML).text
+        assert "NAME_MISMATCH" in old and "看当前" in old
+        assert 'name="action"' not in old  # an earlier version is not reviewed

@@ -99,7 +99,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError((tmp / "server.log").read_text())
             time.sleep(0.3)
-        yield {"base": base, "files": sorted((tmp / "files").iterdir()), "log": tmp / "server.log"}
+        files = sorted(p for p in (tmp / "files").iterdir() if p.is_file())
+        yield {"base": base, "files": files, "dir": tmp}
     finally:
         proc.terminate()
         proc.wait(timeout=20)
@@ -110,6 +111,29 @@ def _api(base: str, path: str) -> Any:
     req = urllib.request.Request(base + path, headers={"Authorization": f"Bearer {TOKEN}"})
     with urllib.request.urlopen(req, timeout=10) as r:
         return json.loads(r.read())
+
+
+def _submit_by_api(base: str, files: list[Path]) -> str:
+    import httpx
+
+    from api.tasks import submitted_today
+    from tests.api_support import ITEM
+
+    facts = {"visit_type": "inpatient", "trauma": False, "submitted_on": str(submitted_today())}
+    r = httpx.post(
+        base + "/submissions",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        data={"item": ITEM, "channel": "mail", "facts": json.dumps(facts)},
+        files=[("files", (p.name, p.read_bytes(), "image/png")) for p in files],
+        timeout=30,
+    )
+    assert r.status_code == 202, r.text
+    sid: str = r.json()["id"]
+    deadline = time.monotonic() + 30
+    while _api(base, f"/submissions/{sid}")["status"] != "decided":
+        assert time.monotonic() < deadline, "the second case was not processed"
+        time.sleep(0.3)
+    return sid
 
 
 def test_intake_review_and_notice_in_a_real_browser(browser: Any, server: dict[str, Any]) -> None:
@@ -164,12 +188,23 @@ def test_intake_review_and_notice_in_a_real_browser(browser: Any, server: dict[s
     assert page.locator("#checklist li.state-missing").count() == 0
     assert page.locator("#checklist li.state-satisfied").count() >= 4
 
-    # the queue: the submission with its flags by severity and its deadline
+    # a second, correct case through the API, received today
+    clean = _submit_by_api(base, sorted((server["dir"] / "files" / "clean").iterdir()))
+
+    # the queue: both, with flags by severity and deadlines; filter and sort
     page.goto(base + "/ui/queue")
+    assert page.locator("table.queue tbody tr").count() == 2
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "ui-queue.png"))
+    ok = page.locator("table.queue tbody tr", has_text=clean)
+    assert "受理" in ok.inner_text() and "补 " not in ok.inner_text()
+    assert "剩" in ok.inner_text() and "due-ok" in (ok.get_attribute("class") or "")
+    page.select_option("select[name=decision]", "correct")
+    page.click("form.filters button[type=submit]")
+    assert page.locator("table.queue tbody tr").count() == 1
     row = page.locator("table.queue tbody tr").first
     sid = row.locator("a").first.inner_text()
+    assert sid != clean
     findings = _api(base, f"/submissions/{sid}")["result"]["findings"]
     codes = {f["code"] for f in findings}
     assert {"AMOUNT_MISMATCH", "NAME_MISMATCH"} <= codes
@@ -201,12 +236,18 @@ def test_intake_review_and_notice_in_a_real_browser(browser: Any, server: dict[s
     amount.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "ui-submission.png"))
 
-    # dismiss the name finding with a reason (keyboard: type the reason, Enter submits)
+    # dismiss the name finding with a reason, by keyboard only
     name = page.locator("details.finding", has=page.locator("code", has_text="NAME_MISMATCH"))
-    name.locator("summary").click()
-    name.locator("input[name=reason]").fill("同一患者，费用清单姓名为医院录入错误")
-    name.locator("button[value=dismiss]").click()
-    page.wait_for_load_state()
+    name.locator("summary").focus()
+    page.keyboard.press("Enter")
+    assert name.evaluate("e => e.open")
+    name.locator("input[name=reason]").focus()
+    page.keyboard.type("同一患者，费用清单姓名为医院录入错误")
+    page.keyboard.press("Tab")  # 确认问题
+    page.keyboard.press("Tab")  # 驳回（误报）
+    assert page.evaluate("() => document.activeElement.value") == "dismiss"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     name = page.locator("details.finding", has=page.locator("code", has_text="NAME_MISMATCH"))
     assert "已驳回" in name.locator(".badge").inner_text()
     assert "同一患者" in page.inner_text("ol.audit")

@@ -44,6 +44,13 @@ def defect_documents() -> dict[str, Document]:
     return docs
 
 
+def clean_documents() -> dict[str, Document]:
+    docs = case_documents()
+    invoice = docs["invoice"]
+    docs["invoice"] = set_field([invoice], invoice.id, invoice_number="00067890")[0]
+    return docs
+
+
 def draw_document(document: Document) -> tuple[bytes, Document]:
     """A page showing the document's fields, and the document with boxes around them."""
     labels = FIELDS.get(document.kind, {})
@@ -83,6 +90,13 @@ def main(port: int, files_dir: Path) -> None:
         png, placed = draw_document(document)
         extractor.register(png, placed)
         (files_dir / f"scan_{n:02d}_{role}.png").write_bytes(png)
+    # a correct case as well (another invoice), for a queue with more than one row
+    clean = files_dir / "clean"
+    clean.mkdir(exist_ok=True)
+    for role, document in clean_documents().items():
+        png, placed = draw_document(document)
+        extractor.register(png, placed)
+        (clean / f"{role}.png").write_bytes(png)
     settings = ServiceSettings()
     rt = Runtime.from_settings(settings, IngestSettings(), engine=FakeEngine(), extract=extractor)
     uvicorn.run(create_app(rt), host="127.0.0.1", port=port, log_level="info")

@@ -26,6 +26,7 @@ from api.notices import (
 from api.pages import render_crop, render_page
 from api.runtime import Runtime
 from api.service import ApiError, Upload
+from api.tasks import submitted_today
 from api.ui import session, views
 from models.catalog_loader import Catalog
 from models.documents import DecisionOutcome
@@ -35,6 +36,7 @@ from verifier.notice.fonts import Face, FontNotFoundError, font_path
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
 templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.filters["cst"] = views.local_time
 
 
 def _wants_html(request: Request) -> bool:
@@ -172,7 +174,7 @@ def queue_page(
         desc=desc,
     )
     with rt.db.session() as s:
-        rows = views.queue_view(s, who, f, dt.date.today())
+        rows = views.queue_view(s, who, f, submitted_today())
     return render(
         request,
         "queue.html",
@@ -216,7 +218,7 @@ def intake_page(request: Request, who: Who, region: str | None = None) -> HTMLRe
             "items": _items(region),
             "channels": [(c.value, c.label) for c in views.INTAKE_CHANNELS],
             "facts": views.fact_inputs(),
-            "today": dt.date.today().isoformat(),
+            "today": submitted_today().isoformat(),
         },
         who=who,
     )
@@ -299,7 +301,7 @@ def submission_page(
             "item_name": views.item_names().get(view["item"], view["item"]),
             "status_label": views.STATUS_LABELS.get(view["status"], view["status"]),
             "due": views.deadline_view(
-                dt.date.today(),
+                submitted_today(),
                 dt.date.fromisoformat(view["deadline"]) if view["deadline"] else None,
             ),
             "has_notice": shown == view["version"]
@@ -443,17 +445,20 @@ async def supplement(
     who: Who,
     sid: str,
     files: Annotated[list[UploadFile] | None, File()] = None,
+    replaces: Annotated[list[str] | None, Form()] = None,
     note: Annotated[str | None, Form()] = None,
     csrf: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
-    """补正 from the submission page: more files, re-verified as a new version."""
+    """补正 from the submission page: more files (optionally replacing some), re-verified as a
+    new version."""
     session.check_csrf(request, csrf)
     uploads = [
         Upload(f.filename or "", await f.read(), f.content_type) for f in files or [] if f.filename
     ]
     if not uploads:
         raise ApiError(422, "NO_FILES", "请上传补正材料")
-    service.supplement(_runtime(request), who, sid, uploads, [], note)
+    withdraw = [r for r in replaces or [] if r]
+    service.supplement(_runtime(request), who, sid, uploads, withdraw, note or None)
     return RedirectResponse(f"/ui/submissions/{sid}", status_code=303)
 
 
