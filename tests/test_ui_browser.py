@@ -234,6 +234,7 @@ def test_intake_review_and_notice_in_a_real_browser(browser: Any, server: dict[s
     assert box.bounding_box() is not None
     page.evaluate("() => { location.hash = ''; }")
     amount.scroll_into_view_if_needed()
+    page.mouse.move(1360, 760)  # no hover label over the page image
     page.screenshot(path=str(ARTIFACTS / "ui-submission.png"))
 
     # dismiss the name finding with a reason, by keyboard only
