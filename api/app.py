@@ -16,7 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from api import metrics, service
+from api import metrics, service, ui
 from api.auth import LOCAL_ADMIN, Principal, auth_required, authenticate
 from api.db import SubmissionRow
 from api.notices import MEDIA_TYPES, UNAVAILABLE_ZH, NoticeUnavailableError, notice_bytes
@@ -379,6 +379,7 @@ def create_app(rt: Runtime, *, migrate: bool | None = None) -> FastAPI:
     def prometheus() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    ui.mount(app)
     return app
 
 

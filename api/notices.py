@@ -102,6 +102,24 @@ def notice_bytes(
     return data
 
 
+def notice_html(
+    rt: Runtime,
+    sub: SubmissionRow,
+    row: ResultRow,
+    dismissed: set[str],
+    font_urls: dict[str, str] | None = None,
+) -> str:
+    """The notice as HTML for an in-browser preview (the same content as the PDF)."""
+    module = _notice_module()
+    from verifier.notice.fonts import Face
+
+    urls = {Face(k): v for k, v in (font_urls or {}).items()}
+    html: str = module.render_html(
+        module.build_notice(rebuild(rt, sub, row, dismissed)), font_urls=urls
+    )
+    return html
+
+
 def prerender(rt: Runtime, submission_id: str, version: int) -> None:
     """The pipeline's notice stage: write the PDF notice of a fresh result (best effort)."""
     if not notice_available():

@@ -59,3 +59,26 @@ def render_page(rt: Runtime, result: dict[str, Any], number: int, boxes: bool) -
     out = io.BytesIO()
     img.save(out, "PNG")
     return out.getvalue()
+
+
+def render_crop(
+    rt: Runtime, result: dict[str, Any], number: int, box: dict[str, float], margin: int = 24
+) -> bytes | None:
+    """The part of a page around a box (page pixels), e.g. the image a compared value came from;
+    wider to the left, where a field's printed label usually is."""
+    page = next((p for p in result.get("pages", []) if p["number"] == number), None)
+    if page is None:
+        return None
+    img = _page_image(rt, page["file_sha256"], page["index"])
+    if img is None:
+        return None
+    scale = img.width / page["width"] if page.get("width") else 1.0
+    x0 = max(0, int(box["x0"] * scale) - 6 * margin)
+    y0 = max(0, int(box["y0"] * scale) - margin)
+    x1 = min(img.width, int(box["x1"] * scale) + margin)
+    y1 = min(img.height, int(box["y1"] * scale) + margin)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    out = io.BytesIO()
+    img.crop((x0, y0, x1, y1)).save(out, "PNG")
+    return out.getvalue()
