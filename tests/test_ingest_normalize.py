@@ -107,3 +107,7 @@ def test_ocr_evidence_overrules_a_predicted_verdict_only():
     assert reconcile(dark, chars=120, confidence=0.99).verdict is Quality.UNREADABLE
     ok = QualityReport(Quality.OK, {}, [])
     assert reconcile(ok, chars=0, confidence=0.0).verdict is Quality.OK
+    poor = QualityReport(Quality.POOR, {}, ["soft", "low_contrast"])
+    nothing = reconcile(poor, chars=1, confidence=0.7)
+    assert nothing.verdict is Quality.UNREADABLE and nothing.reasons[0] == "ocr_failed"
+    assert reconcile(poor, chars=60, confidence=0.8).verdict is Quality.POOR

@@ -72,6 +72,7 @@ REASONS_ZH: dict[str, str] = {
     "resolution_too_low": "分辨率过低",
     "low_resolution": "分辨率偏低",
     "border_cut": "边缘缺失",
+    "ocr_failed": "文字无法识别",
 }
 
 
@@ -124,13 +125,18 @@ def assess(image: Image) -> QualityReport:
 _PREDICTED = {"resolution_too_low": "low_resolution", "blurred": "soft"}
 _READ_WELL_CHARS = 40
 _READ_WELL_CONFIDENCE = 0.9
+_NOTHING_READ = 10
 
 
 def reconcile(report: QualityReport, chars: int, confidence: float) -> QualityReport:
     """The verdict in the light of what the OCR read: `chars` characters with a length-weighted
-    mean confidence `confidence`. Only predictions are overruled; a page with no contrast or
-    too dark stays unreadable whatever the OCR made of it."""
+    mean confidence `confidence`. A poor page read as (almost) nothing is unreadable; a page
+    predicted unreadable from its measures but read well is only poor. A page with no contrast
+    or too dark stays unreadable whatever the OCR made of it."""
     measures = {**report.measures, "ocr_chars": float(chars), "ocr_confidence": confidence}
+    if report.verdict == Quality.POOR and chars < _NOTHING_READ:
+        # a poor page of which the OCR made nothing: as the applicant must hear it, illegible
+        return QualityReport(Quality.UNREADABLE, measures, ["ocr_failed", *report.reasons])
     read_well = chars >= _READ_WELL_CHARS and confidence >= _READ_WELL_CONFIDENCE
     if report.verdict != Quality.UNREADABLE or not read_well:
         return QualityReport(report.verdict, measures, report.reasons)
