@@ -25,7 +25,7 @@ from api.runtime import Runtime, ThreadDispatcher
 from api.service import ApiError, Upload
 from api.tasks import START
 from models.catalog_loader import Catalog
-from models.documents import DecisionOutcome, SubmissionStatus
+from models.documents import SubmissionStatus
 
 log = logging.getLogger(__name__)
 
@@ -232,21 +232,7 @@ def create_app(rt: Runtime, *, migrate: bool | None = None) -> FastAPI:
         },
     )
     def notice(who: Who, submission_id: str, fmt: Literal["pdf", "docx"]) -> Response:
-        with rt.db.session() as s:
-            sub = service.get_visible(s, who, submission_id)
-            row = service.current_result(s, sub)
-            dismissed = service.dismissed_keys(s, submission_id)
-            reviews = service.reviews_of(s, submission_id)
-            s.expunge_all()
-        if row is None:
-            raise ApiError(409, "NOT_DECIDED", "该申报尚未完成核验，暂无告知书")
-        outcome = service.effective_decision(sub, row, reviews)["outcome"]
-        if outcome not in (DecisionOutcome.CORRECT.value, DecisionOutcome.REJECT.value):
-            raise ApiError(
-                409,
-                "NO_NOTICE",
-                f"决定为“{DecisionOutcome(outcome).label}”，无需出具一次性告知书",
-            )
+        sub, row, dismissed = service.notice_source(rt, who, submission_id)
         try:
             data = notice_bytes(rt, sub, row, dismissed, fmt)
         except NoticeUnavailableError:

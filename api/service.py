@@ -316,6 +316,27 @@ def latest_result(s: Session, sub: SubmissionRow) -> ResultRow | None:
     ).first()
 
 
+def notice_source(
+    rt: Runtime, who: Principal, submission_id: str
+) -> tuple[SubmissionRow, ResultRow, set[str]]:
+    """The submission, its current result and the dismissed findings, when a notice is due:
+    409 before the verification is done or when the decision needs no notice."""
+    with rt.db.session() as s:
+        sub = get_visible(s, who, submission_id)
+        row = current_result(s, sub)
+        dismissed = dismissed_keys(s, submission_id)
+        reviews = reviews_of(s, submission_id)
+        s.expunge_all()
+    if row is None:
+        raise ApiError(409, "NOT_DECIDED", "该申报尚未完成核验，暂无告知书")
+    outcome = effective_decision(sub, row, reviews)["outcome"]
+    if outcome not in (DecisionOutcome.CORRECT.value, DecisionOutcome.REJECT.value):
+        raise ApiError(
+            409, "NO_NOTICE", f"决定为“{DecisionOutcome(outcome).label}”，无需出具一次性告知书"
+        )
+    return sub, row, dismissed
+
+
 def effective_decision(
     sub: SubmissionRow, row: ResultRow, reviews: dict[str, dict[str, Any]]
 ) -> dict[str, Any]:

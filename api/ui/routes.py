@@ -382,19 +382,7 @@ def page_crop(
 @router.get("/submissions/{sid}/notice.{fmt}")
 def notice(request: Request, who: Who, sid: str, fmt: Literal["html", "pdf", "docx"]) -> Response:
     rt = _runtime(request)
-    with rt.db.session() as s:
-        sub = service.get_visible(s, who, sid)
-        row = service.current_result(s, sub)
-        dismissed = service.dismissed_keys(s, sid)
-        reviews = service.reviews_of(s, sid)
-        s.expunge_all()
-    if row is None:
-        raise ApiError(409, "NOT_DECIDED", "该申报尚未完成核验，暂无告知书")
-    outcome = service.effective_decision(sub, row, reviews)["outcome"]
-    if outcome not in (DecisionOutcome.CORRECT.value, DecisionOutcome.REJECT.value):
-        raise ApiError(
-            409, "NO_NOTICE", f"决定为“{DecisionOutcome(outcome).label}”，无需出具一次性告知书"
-        )
+    sub, row, dismissed = service.notice_source(rt, who, sid)
     try:
         if fmt == "html":
             fonts = {face.value: f"/ui/fonts/{face.value}.otf" for face in Face}
