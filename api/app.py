@@ -19,7 +19,7 @@ from sqlalchemy import select
 from api import metrics, service, ui
 from api.auth import LOCAL_ADMIN, Principal, auth_required, authenticate
 from api.db import SubmissionRow
-from api.notices import MEDIA_TYPES, UNAVAILABLE_ZH, NoticeUnavailableError, notice_bytes
+from api.notices import MEDIA_TYPES
 from api.pages import render_page
 from api.runtime import Runtime, ThreadDispatcher
 from api.service import ApiError, Upload
@@ -233,16 +233,7 @@ def create_app(rt: Runtime, *, migrate: bool | None = None) -> FastAPI:
     )
     def notice(who: Who, submission_id: str, fmt: Literal["pdf", "docx"]) -> Response:
         sub, row, dismissed = service.notice_source(rt, who, submission_id)
-        try:
-            data = notice_bytes(rt, sub, row, dismissed, fmt)
-        except NoticeUnavailableError:
-            raise ApiError(503, "NOTICE_UNAVAILABLE", UNAVAILABLE_ZH) from None
-        name = f"notice-{submission_id}-v{row.version}.{fmt}"
-        return Response(
-            data,
-            media_type=MEDIA_TYPES[fmt],
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
+        return service.notice_download(rt, sub, row, dismissed, fmt)
 
     @app.get("/submissions/{submission_id}/audit", tags=["review"], summary="Audit log")
     def get_audit(who: Who, submission_id: str) -> list[dict[str, Any]]:

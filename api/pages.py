@@ -31,15 +31,25 @@ def _page_image(rt: Runtime, sha256: str, index: int) -> Image.Image | None:
     return None
 
 
-def render_page(rt: Runtime, result: dict[str, Any], number: int, boxes: bool) -> bytes | None:
+def _result_page(
+    rt: Runtime, result: dict[str, Any], number: int
+) -> tuple[Image.Image, float] | None:
+    """Page `number` of a result as an image, and the factor from page pixels to it."""
     page = next((p for p in result.get("pages", []) if p["number"] == number), None)
     if page is None:
         return None
     img = _page_image(rt, page["file_sha256"], page["index"])
     if img is None:
         return None
+    return img, img.width / page["width"] if page.get("width") else 1.0
+
+
+def render_page(rt: Runtime, result: dict[str, Any], number: int, boxes: bool) -> bytes | None:
+    found = _result_page(rt, result, number)
+    if found is None:
+        return None
+    img, scale = found
     if boxes:
-        scale = img.width / page["width"] if page.get("width") else 1.0
         draw = ImageDraw.Draw(img)
 
         def rect(b: dict[str, float], colour: str, label: str | None) -> None:
@@ -66,13 +76,10 @@ def render_crop(
 ) -> bytes | None:
     """The part of a page around a box (page pixels), e.g. the image a compared value came from;
     wider to the left, where a field's printed label usually is."""
-    page = next((p for p in result.get("pages", []) if p["number"] == number), None)
-    if page is None:
+    found = _result_page(rt, result, number)
+    if found is None:
         return None
-    img = _page_image(rt, page["file_sha256"], page["index"])
-    if img is None:
-        return None
-    scale = img.width / page["width"] if page.get("width") else 1.0
+    img, scale = found
     x0 = max(0, int(box["x0"] * scale) - 6 * margin)
     y0 = max(0, int(box["y0"] * scale) - margin)
     x1 = min(img.width, int(box["x1"] * scale) + margin)

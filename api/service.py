@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,7 +17,14 @@ from sqlalchemy.orm import Session
 from api import metrics
 from api.auth import Principal
 from api.db import AuditRow, FileRow, ResultRow, SubmissionRow, utcnow
-from api.notices import finding_key
+from api.notices import (
+    MEDIA_TYPES,
+    UNAVAILABLE_ZH,
+    Format,
+    NoticeUnavailableError,
+    finding_key,
+    notice_bytes,
+)
 from api.runtime import Runtime
 from api.tasks import START, active_files, submitted_today
 from ingest import sniff
@@ -335,6 +343,22 @@ def notice_source(
             409, "NO_NOTICE", f"决定为“{DecisionOutcome(outcome).label}”，无需出具一次性告知书"
         )
     return sub, row, dismissed
+
+
+def notice_download(
+    rt: Runtime, sub: SubmissionRow, row: ResultRow, dismissed: set[str], fmt: Format
+) -> Response:
+    """The notice as a file to download; 503 when this installation cannot render it."""
+    try:
+        data = notice_bytes(rt, sub, row, dismissed, fmt)
+    except NoticeUnavailableError:
+        raise ApiError(503, "NOTICE_UNAVAILABLE", UNAVAILABLE_ZH) from None
+    name = f"notice-{sub.id}-v{row.version}.{fmt}"
+    return Response(
+        data,
+        media_type=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 def effective_decision(

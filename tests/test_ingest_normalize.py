@@ -111,3 +111,5 @@ def test_ocr_evidence_overrules_a_predicted_verdict_only():
     nothing = reconcile(poor, chars=1, confidence=0.7)
     assert nothing.verdict is Quality.UNREADABLE and nothing.reasons[0] == "ocr_failed"
     assert reconcile(poor, chars=60, confidence=0.8).verdict is Quality.POOR
+    small = QualityReport(Quality.POOR, {}, ["low_resolution"])  # sharp, little text
+    assert reconcile(small, chars=5, confidence=0.99).verdict is Quality.POOR

@@ -17,10 +17,8 @@ from fastapi.templating import Jinja2Templates
 from api import service
 from api.auth import Principal, auth_required, authenticate
 from api.notices import (
-    MEDIA_TYPES,
     UNAVAILABLE_ZH,
     NoticeUnavailableError,
-    notice_bytes,
     notice_html,
 )
 from api.pages import render_crop, render_page
@@ -383,19 +381,13 @@ def page_crop(
 def notice(request: Request, who: Who, sid: str, fmt: Literal["html", "pdf", "docx"]) -> Response:
     rt = _runtime(request)
     sub, row, dismissed = service.notice_source(rt, who, sid)
+    if fmt != "html":
+        return service.notice_download(rt, sub, row, dismissed, fmt)
+    fonts = {face.value: f"/ui/fonts/{face.value}.otf" for face in Face}
     try:
-        if fmt == "html":
-            fonts = {face.value: f"/ui/fonts/{face.value}.otf" for face in Face}
-            return HTMLResponse(notice_html(rt, sub, row, dismissed, fonts))
-        data = notice_bytes(rt, sub, row, dismissed, fmt)
+        return HTMLResponse(notice_html(rt, sub, row, dismissed, fonts))
     except NoticeUnavailableError:
         raise ApiError(503, "NOTICE_UNAVAILABLE", UNAVAILABLE_ZH) from None
-    name = f"notice-{sid}-v{row.version}.{fmt}"
-    return Response(
-        data,
-        media_type=MEDIA_TYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
 
 
 @router.post("/submissions/{sid}/findings/{key}")

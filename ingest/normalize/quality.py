@@ -126,6 +126,7 @@ _PREDICTED = {"resolution_too_low": "low_resolution", "blurred": "soft"}
 _READ_WELL_CHARS = 40
 _READ_WELL_CONFIDENCE = 0.9
 _NOTHING_READ = 10
+_DEGRADED = frozenset({"soft", "low_contrast", "dark"})
 
 
 def reconcile(report: QualityReport, chars: int, confidence: float) -> QualityReport:
@@ -134,8 +135,10 @@ def reconcile(report: QualityReport, chars: int, confidence: float) -> QualityRe
     predicted unreadable from its measures but read well is only poor. A page with no contrast
     or too dark stays unreadable whatever the OCR made of it."""
     measures = {**report.measures, "ocr_chars": float(chars), "ocr_confidence": confidence}
-    if report.verdict == Quality.POOR and chars < _NOTHING_READ:
-        # a poor page of which the OCR made nothing: as the applicant must hear it, illegible
+    degraded = _DEGRADED.intersection(report.reasons)
+    if report.verdict == Quality.POOR and degraded and chars < _NOTHING_READ:
+        # a blurred or washed-out page the OCR made nothing of: illegible, as the applicant
+        # must hear it (a small but sharp image with little text on it is left alone)
         return QualityReport(Quality.UNREADABLE, measures, ["ocr_failed", *report.reasons])
     read_well = chars >= _READ_WELL_CHARS and confidence >= _READ_WELL_CONFIDENCE
     if report.verdict != Quality.UNREADABLE or not read_well:
