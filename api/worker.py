@@ -16,7 +16,15 @@ from celery import Celery  # type: ignore[import-untyped]
 
 from api.runtime import Runtime
 from api.settings import ServiceSettings, get_service_settings
-from api.tasks import FINALIZE, OCR_FILE, START, TransientError, execute, mark_failed
+from api.tasks import (
+    FINALIZE,
+    OCR_FILE,
+    RETRYABLE,
+    START,
+    execute,
+    failure_code,
+    mark_failed,
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +64,7 @@ def make_celery(settings: ServiceSettings) -> Any:
         accept_content=["json"],
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
-        broker_transport_options={"visibility_timeout": 3600},
+        broker_transport_options=redis_transport_options(settings.broker_visibility_timeout),
     )
     for name in TASK_NAMES:
         app.task(
@@ -69,16 +77,30 @@ def make_celery(settings: ServiceSettings) -> Any:
     return app
 
 
+def redis_transport_options(visibility_timeout: int) -> dict[str, Any]:
+    """Redis: a task taken by a worker that died (no ack) is delivered again once it has been
+    unacknowledged for `visibility_timeout` seconds. kombu looks for such tasks only every
+    interval x throttle seconds (100 by default), so the sweep follows the timeout."""
+    return {
+        "visibility_timeout": visibility_timeout,
+        "unacked_restore_interval": max(1, min(60, visibility_timeout // 4)),
+        "unacked_restore_throttle": 1,
+        # a worker killed while holding the sweep's lock holds it at most this long
+        "unacked_mutex_expire": max(10, min(300, visibility_timeout)),
+    }
+
+
 def _task_body(name: str, settings: ServiceSettings) -> Any:
     def run(self: Any, *args: Any) -> None:
-        rt = get_runtime()
         try:
+            # storage (S3) or the database may be down when the worker builds its runtime
+            rt = get_runtime()
             execute(rt, name, args)
-        except TransientError as exc:
+        except RETRYABLE as exc:
             retries = int(self.request.retries)
             if retries >= settings.task_max_retries:
                 if args:
-                    mark_failed(rt, str(args[0]), "PROCESSING_FAILED", {"reason": "retries"})
+                    _give_up(str(args[0]), exc)
                 return
             countdown = min(settings.task_retry_backoff_max, 2**retries)
             countdown = countdown * (0.5 + random.random() / 2)
@@ -88,6 +110,17 @@ def _task_body(name: str, settings: ServiceSettings) -> Any:
     run.__name__ = name.replace(".", "_")
     run.__qualname__ = run.__name__
     return run
+
+
+def _give_up(submission_id: str, exc: BaseException) -> None:
+    """Retries exhausted: the submission fails with the code of what stayed unavailable."""
+    try:
+        rt = get_runtime()
+        mark_failed(rt, submission_id, failure_code(exc), {"reason": "retries"})
+    except Exception:
+        # the database itself is down: nothing can be recorded; the message is acknowledged
+        # and the submission stays `processing` for an operator (logged, never silent)
+        log.exception("submission %s: retries exhausted, failure not recorded", submission_id)
 
 
 class CeleryDispatcher:
