@@ -13,6 +13,7 @@ import threading
 from typing import Any
 
 from celery import Celery  # type: ignore[import-untyped]
+from kombu.exceptions import OperationalError  # type: ignore[import-untyped]
 
 from api.runtime import Runtime
 from api.settings import ServiceSettings, get_service_settings
@@ -123,6 +124,10 @@ def _give_up(submission_id: str, exc: BaseException) -> None:
         log.exception("submission %s: retries exhausted, failure not recorded", submission_id)
 
 
+class BrokerUnavailableError(ConnectionError):
+    pass
+
+
 class CeleryDispatcher:
     """Sends tasks to the broker (the API process and workers fanning out)."""
 
@@ -137,7 +142,12 @@ class CeleryDispatcher:
         return self._app
 
     def send(self, task: str, *args: Any) -> None:
-        self.app.send_task(task, args=list(args), queue=self.settings.queue)
+        try:
+            self.app.send_task(task, args=list(args), queue=self.settings.queue)
+        except OperationalError as exc:
+            # kombu gave up reconnecting: a transient error for the caller (a task retries;
+            # the API leaves the submission to api.redispatch)
+            raise BrokerUnavailableError(f"broker unavailable: {exc}") from exc
 
     def ping(self) -> None:
         with self.app.connection_for_write() as conn:
