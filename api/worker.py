@@ -13,7 +13,7 @@ import threading
 from typing import Any
 
 from celery import Celery  # type: ignore[import-untyped]
-from kombu.exceptions import OperationalError  # type: ignore[import-untyped]
+from kombu.exceptions import OperationalError
 
 from api.runtime import Runtime
 from api.settings import ServiceSettings, get_service_settings
