@@ -92,6 +92,7 @@ def create_app(rt: Runtime, *, migrate: bool | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if run_migrations:
             rt.db.upgrade()
+        Catalog.load()  # parsed once now rather than in the first upload
         if not auth_required(rt.settings, rt.db):
             log.warning(
                 "no API tokens configured: every request acts as the single local admin "

@@ -1,7 +1,7 @@
 """The API or a Celery worker in its own process, as `yibao serve` / `yibao worker` run them,
 but with an OCR engine the fault tests control and the fake extractor of tests.api_support.
 
-    python -m tests.fault_service api PORT
+    python -m tests.fault_service api --port PORT
     python -m tests.fault_service worker
 
 Besides the YIBAO_* settings, the environment says:
@@ -84,7 +84,8 @@ def main(argv: list[str]) -> None:
 
         from api.app import create_app
 
-        uvicorn.run(create_app(runtime()), host="127.0.0.1", port=int(argv[1]), log_level="warning")
+        port = int(argv[argv.index("--port") + 1])
+        uvicorn.run(create_app(runtime()), host="127.0.0.1", port=port, log_level="warning")
     elif argv[0] == "worker":
         from api.commands.worker import worker_command
         from api.worker import CeleryDispatcher, set_runtime

@@ -242,7 +242,7 @@ class Stack:
 
     def api(self) -> Proc:
         self.port = free_port()
-        proc = self._spawn("api", "api", str(self.port))
+        proc = self._spawn("api", "api", "--port", str(self.port))
 
         def up() -> bool:
             if not proc.alive():

@@ -97,8 +97,8 @@ def test_worker_killed_mid_ocr_the_task_is_redelivered_and_decided_once(
             broker_visibility_timeout="4",
             test_ocr_hang="1",
         ) as st:
-            st.api()
             workers = [st.worker("worker-1"), st.worker("worker-2")]
+            st.api()
             with st.http() as http:
                 r = submit(http, files, A)
                 assert r.status_code == 202, r.text
@@ -152,8 +152,8 @@ def test_redis_restarted_with_submissions_queued_none_is_lost(tmp_path: Path, pg
             redispatch_after="3",
             test_ocr_seconds="0.4",
         ) as st:
+            st.worker()  # starting while the API does
             st.api()
-            st.worker()
             with st.http() as http:
                 sids = []
                 for files, _ in cases[:3]:
@@ -232,8 +232,8 @@ def test_storage_unavailable_retries_then_succeeds_or_fails_coded(
             task_retry_backoff_max="1",
             test_ocr_seconds="0.5",
         ) as st:
+            st.worker()  # starting while the API does
             st.api()
-            st.worker()
             with st.http() as http:
                 moto.stop()
                 r = submit(http, first, A)
@@ -290,8 +290,8 @@ def test_database_restarted_the_api_recovers(tmp_path: Path) -> None:
             docs={**docs1, **docs2, **docs3},
             test_ocr_seconds="0.5",
         ) as st:
+            st.worker()  # starting while the API does
             st.api()
-            st.worker()
             with st.http() as http:
                 r = submit(http, first, A)
                 assert r.status_code == 202, r.text
