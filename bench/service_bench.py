@@ -208,7 +208,13 @@ def delete_queue(broker: str, queue: str) -> None:
     import redis
 
     client = redis.Redis.from_url(broker)
-    client.delete(queue, f"_kombu.binding.{queue}", "unacked", "unacked_index")
+    client.delete(
+        queue,
+        f"_kombu.binding.{queue}",
+        f"_kombu.binding_permanent.{queue}",
+        "unacked",
+        "unacked_index",
+    )
 
 
 # -- the load --------------------------------------------------------------------------------
@@ -507,6 +513,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         ocr_threads=args.ocr_threads,
     )
     cases = load_cases(args.cases, args.case)
+    # stopped from outside: still stop the service processes (the `finally` of run)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.workdir:
         args.workdir.mkdir(parents=True, exist_ok=True)
         result = run(cfg, cases, args.workdir)
