@@ -100,9 +100,11 @@ def _task_body(name: str, settings: ServiceSettings) -> Any:
         except RETRYABLE as exc:
             retries = int(self.request.retries)
             if retries >= settings.task_max_retries:
-                if args:
-                    _give_up(str(args[0]), exc)
-                return
+                if not args or _give_up(str(args[0]), exc):
+                    return
+                # not even the failure could be recorded (database down): keep the task
+                countdown = settings.task_retry_backoff_max
+                raise self.retry(exc=exc, countdown=countdown, max_retries=retries + 1) from exc
             countdown = min(settings.task_retry_backoff_max, 2**retries)
             countdown = countdown * (0.5 + random.random() / 2)
             log.warning("task %s: transient error, retry %d in %.1fs", name, retries + 1, countdown)
@@ -113,15 +115,16 @@ def _task_body(name: str, settings: ServiceSettings) -> Any:
     return run
 
 
-def _give_up(submission_id: str, exc: BaseException) -> None:
-    """Retries exhausted: the submission fails with the code of what stayed unavailable."""
+def _give_up(submission_id: str, exc: BaseException) -> bool:
+    """Retries exhausted: the submission fails with the code of what stayed unavailable.
+    False when that cannot be recorded either."""
     try:
         rt = get_runtime()
         mark_failed(rt, submission_id, failure_code(exc), {"reason": "retries"})
-    except Exception:
-        # the database itself is down: nothing can be recorded; the message is acknowledged
-        # and the submission stays `processing` for an operator (logged, never silent)
-        log.exception("submission %s: retries exhausted, failure not recorded", submission_id)
+    except Exception as again:
+        log.warning("submission %s: failure not recorded (%s)", submission_id, again)
+        return False
+    return True
 
 
 class BrokerUnavailableError(ConnectionError):
