@@ -35,6 +35,12 @@ class LocalStorage(Storage):
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        # the rename itself is durable only once its directory is synced
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
         if key.startswith("originals/"):
             path.chmod(0o444)
 
