@@ -15,12 +15,15 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from starlette.concurrency import run_in_threadpool
 
 from api import metrics, service, ui
 from api.auth import LOCAL_ADMIN, Principal, auth_required, authenticate
 from api.db import SubmissionRow
 from api.notices import MEDIA_TYPES
 from api.pages import render_page
+from api.redispatch import Redispatcher
 from api.runtime import Runtime, ThreadDispatcher
 from api.service import ApiError, Upload
 from api.tasks import START
@@ -89,16 +92,23 @@ def create_app(rt: Runtime, *, migrate: bool | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if run_migrations:
             rt.db.upgrade()
+        Catalog.load()  # parsed once now rather than in the first upload
         if not auth_required(rt.settings, rt.db):
             log.warning(
                 "no API tokens configured: every request acts as the single local admin "
                 "(%r). Set YIBAO_TOKENS or run `yibao user add` before exposing the service.",
                 LOCAL_ADMIN,
             )
+        redispatcher: Redispatcher | None = None
         if isinstance(rt.dispatcher, ThreadDispatcher):
             log.info("embedded mode: tasks run in-process (no broker)")
             _resume_unfinished(rt)
+        elif rt.settings.redispatch_after > 0:
+            redispatcher = Redispatcher(rt)
+            redispatcher.start()
         yield
+        if redispatcher is not None:
+            redispatcher.stop()
         rt.close()
 
     app = FastAPI(
@@ -112,6 +122,20 @@ def create_app(rt: Runtime, *, migrate: bool | None = None) -> FastAPI:
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
         return _error(exc.status, exc.code, exc.message_zh, **exc.detail)
+
+    @app.exception_handler(DBAPIError)
+    async def database_error(_: Request, exc: DBAPIError) -> JSONResponse:
+        # the database is down or restarting (pool_pre_ping reconnects once it is back);
+        # anything else the driver raises is a bug and stays a 500
+        unavailable = isinstance(exc, OperationalError | InterfaceError)
+        if not (unavailable or exc.connection_invalidated):
+            raise exc
+        log.warning("database unavailable: %s", type(exc.orig).__name__)
+        return JSONResponse(
+            {"error": {"code": "DATABASE_UNAVAILABLE", "message": "数据库暂不可用，请稍后重试"}},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
 
     @app.middleware("http")
     async def measure(
@@ -151,7 +175,9 @@ def create_app(rt: Runtime, *, migrate: bool | None = None) -> FastAPI:
         if not isinstance(raw_facts, dict):
             raise ApiError(422, "BAD_FACTS", "案件事实须为 JSON 对象")
         uploads = [Upload(f.filename or "", await f.read(), f.content_type) for f in files]
-        sub = service.create_submission(
+        # storage, database and broker calls block: off the event loop
+        sub = await run_in_threadpool(
+            service.create_submission,
             rt,
             who,
             item=item,
@@ -160,7 +186,7 @@ def create_app(rt: Runtime, *, migrate: bool | None = None) -> FastAPI:
             facts=raw_facts,
             uploads=uploads,
         )
-        return _accepted(rt, sub.id, True)
+        return await run_in_threadpool(_accepted, rt, sub.id, True)
 
     @app.get("/submissions/{submission_id}", tags=["submissions"], summary="Status and result")
     def get_submission(who: Who, submission_id: str) -> dict[str, Any]:
@@ -199,8 +225,10 @@ def create_app(rt: Runtime, *, migrate: bool | None = None) -> FastAPI:
         withdraw = [r.strip() for r in (replaces or "").split(",") if r.strip()]
         if not uploads and not withdraw:
             raise ApiError(422, "NO_FILES", "请上传补正材料")
-        _, changed = service.supplement(rt, who, submission_id, uploads, withdraw, note)
-        return _accepted(rt, submission_id, changed)
+        _, changed = await run_in_threadpool(
+            service.supplement, rt, who, submission_id, uploads, withdraw, note
+        )
+        return await run_in_threadpool(_accepted, rt, submission_id, changed)
 
     @app.get(
         "/submissions/{submission_id}/pages/{number}.png",
@@ -395,6 +423,6 @@ def _resume_unfinished(rt: Runtime) -> None:
             )
         ).all()
     for sid, version in rows:
-        rt.dispatcher.send(START, sid, version)
+        rt.dispatcher.send(START, sid, version, True)
     if rows:
         log.info("resumed %d unfinished submissions", len(rows))

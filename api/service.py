@@ -5,6 +5,7 @@ and the reviewer queue."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,8 @@ from models.catalog_loader import Catalog
 from models.documents import DecisionOutcome, Finding, SubmissionStatus
 from models.facts import CHANNEL_LABELS, CaseFacts, Channel
 from verifier.decision import decide
+
+log = logging.getLogger(__name__)
 
 CHANNEL_ALIASES: dict[str, Channel] = {
     "邮寄": Channel.MAIL,
@@ -210,8 +213,23 @@ def create_submission(
             s.add(_file_row(sid, up, sha, media, 1))
         audit(s, who, "submission.create", sid, files=[sha for _, sha, _ in stored], item=key)
     metrics.SUBMISSIONS.labels(ch.value).inc()
-    rt.dispatcher.send(START, sid, 1)
+    _dispatch_start(rt, sid, 1)
     return sub
+
+
+def _dispatch_start(rt: Runtime, submission_id: str, version: int) -> None:
+    """Queue the processing. Originals and record are stored already, so a broker outage does
+    not refuse the submission: it stays `received` and the API sends it again later
+    (api.redispatch)."""
+    try:
+        rt.dispatcher.send(START, submission_id, version)
+    except Exception as exc:
+        log.warning(
+            "submission %s v%d: start task not sent (%s); it will be sent again",
+            submission_id,
+            version,
+            type(exc).__name__,
+        )
 
 
 def get_visible(s: Session, who: Principal, submission_id: str) -> SubmissionRow:
@@ -275,7 +293,7 @@ def supplement(
             withdrawn=[f.sha256 for f in gone],
         )
     metrics.SUPPLEMENTS.inc()
-    rt.dispatcher.send(START, submission_id, version)
+    _dispatch_start(rt, submission_id, version)
     return sub, True
 
 

@@ -43,6 +43,18 @@ class ServiceSettings(BaseSettings):
     )
     task_max_retries: int = Field(5, ge=0)
     task_retry_backoff_max: int = Field(300, ge=1, description="seconds")
+    broker_visibility_timeout: int = Field(
+        3600,
+        ge=1,
+        description="Redis broker: seconds after which a task taken by a worker that died "
+        "without acknowledging it is delivered again (RabbitMQ redelivers at once)",
+    )
+    redispatch_after: int = Field(
+        300,
+        ge=0,
+        description="seconds a submission may stay `received` before the API sends its start "
+        "task again (a broker outage at upload time); 0: never",
+    )
     tokens: dict[str, TokenUser] = Field(
         default_factory=dict,
         description='bearer tokens as JSON: {"<token>": {"user": "clerk-a", "role": "clerk"}}',

@@ -53,7 +53,12 @@ TRANSIENT: tuple[type[BaseException], ...] = (
 
 
 class TransientError(RuntimeError):
-    """Worth retrying later (database, storage or broker briefly unavailable)."""
+    """Worth retrying later (database, storage or broker briefly unavailable); `code` is the
+    failure code once retries are exhausted."""
+
+    def __init__(self, message: str, code: str = "PROCESSING_FAILED") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 RETRYABLE: tuple[type[BaseException], ...] = (*TRANSIENT, TransientError)
@@ -75,6 +80,8 @@ ERROR_MESSAGES = {
     "VERIFICATION_FAILED": "材料核验失败，已转人工处理",
     "ORIGINAL_MISSING": "原始文件缺失，请重新上传",
     "PROCESSING_FAILED": "处理失败，已转人工处理",
+    "STORAGE_UNAVAILABLE": "文件存储暂不可用，原件已保存，请稍后联系经办机构重新处理",
+    "DATABASE_UNAVAILABLE": "数据库暂不可用，请稍后联系经办机构重新处理",
     "UNKNOWN_ITEM": "事项不存在或不适用于该地区",
 }
 
@@ -123,6 +130,20 @@ def mark_failed(rt: Runtime, submission_id: str, code: str, detail: dict[str, An
     log.warning("submission %s failed: %s", submission_id, code)
 
 
+def failure_code(exc: BaseException) -> str:
+    """The failure code of a transient error that outlasted the retries (its cause chain)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, TransientError) and seen.code != "PROCESSING_FAILED":
+            return seen.code
+        if isinstance(seen, StorageError | urllib3.exceptions.HTTPError):
+            return "STORAGE_UNAVAILABLE"
+        if isinstance(seen, OperationalError):
+            return "DATABASE_UNAVAILABLE"
+        seen = seen.__cause__
+    return "PROCESSING_FAILED"
+
+
 def input_hash(sub: SubmissionRow, files: list[FileRow]) -> str:
     doc = {
         "item": sub.item_key,
@@ -137,7 +158,10 @@ def input_hash(sub: SubmissionRow, files: list[FileRow]) -> str:
 # -- the tasks -------------------------------------------------------------------------------
 
 
-def start(rt: Runtime, submission_id: str, version: int) -> None:
+def start(rt: Runtime, submission_id: str, version: int, resume: bool = False) -> None:
+    """Fan out one ocr_file task per file not yet done. A second start of the same version
+    (the API sends it again when the first seemed lost) does nothing once the first has
+    dispatched, unless `resume` (the embedded queue was lost with its process)."""
     with rt.db.session() as s:
         sub = s.get(SubmissionRow, submission_id)
         if sub is None or sub.version != version:
@@ -148,6 +172,8 @@ def start(rt: Runtime, submission_id: str, version: int) -> None:
             )
         )
         if done is not None:
+            return
+        if (sub.progress or {}).get("dispatched") == version and not resume:
             return
         files = active_files(s, submission_id, version)
         pending = [f.sha256 for f in files if not f.ocr_done]
@@ -163,6 +189,10 @@ def start(rt: Runtime, submission_id: str, version: int) -> None:
         rt.dispatcher.send(FINALIZE, submission_id, version)
     for sha in pending:
         rt.dispatcher.send(OCR_FILE, submission_id, sha)
+    with rt.db.session() as s:
+        sub = s.get(SubmissionRow, submission_id)
+        if sub is not None and sub.version == version:
+            sub.progress = {**(sub.progress or {}), "dispatched": version}
 
 
 def ocr_file(rt: Runtime, submission_id: str, sha256: str) -> None:
@@ -179,7 +209,7 @@ def ocr_file(rt: Runtime, submission_id: str, sha256: str) -> None:
         raise TaskFailedError("ORIGINAL_MISSING", ERROR_MESSAGES["ORIGINAL_MISSING"]) from None
     result = rt.pipeline.process(data, filename)
     if result.error is not None and result.error.code == IntakeCode.STORAGE_FAILED:
-        raise TransientError("storage failed while processing a file")
+        raise TransientError("storage failed while processing a file", "STORAGE_UNAVAILABLE")
     with rt.db.session() as s:
         s.execute(
             update(FileRow)
@@ -287,7 +317,7 @@ def _pages(rt: Runtime, files: list[FileRow]) -> tuple[list[FileResult], list[Pa
             raise TaskFailedError("ORIGINAL_MISSING", ERROR_MESSAGES["ORIGINAL_MISSING"]) from None
         result = rt.pipeline.process(data, f.filename)  # page results come from the cache
         if result.error is not None and result.error.code == IntakeCode.STORAGE_FAILED:
-            raise TransientError("storage failed while reading pages")
+            raise TransientError("storage failed while reading pages", "STORAGE_UNAVAILABLE")
         file_results.append(result)
         for page_result in result.pages:
             page = page_result.page.model_copy(update={"number": len(pages) + 1})
@@ -381,9 +411,9 @@ def execute(
             if embedded_retries:
                 sid = _submission_of(task, args)
                 if sid:
-                    mark_failed(rt, sid, "PROCESSING_FAILED", {"reason": type(exc).__name__})
+                    mark_failed(rt, sid, failure_code(exc), {"reason": type(exc).__name__})
                 return
-            raise TransientError(f"{type(exc).__name__}: {exc}") from exc
+            raise TransientError(f"{type(exc).__name__}: {exc}", failure_code(exc)) from exc
         except Exception as exc:
             metrics.TASKS.labels(task, "failed").inc()
             log.exception("task %s failed", task)

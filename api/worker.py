@@ -13,10 +13,19 @@ import threading
 from typing import Any
 
 from celery import Celery  # type: ignore[import-untyped]
+from kombu.exceptions import OperationalError
 
 from api.runtime import Runtime
 from api.settings import ServiceSettings, get_service_settings
-from api.tasks import FINALIZE, OCR_FILE, START, TransientError, execute, mark_failed
+from api.tasks import (
+    FINALIZE,
+    OCR_FILE,
+    RETRYABLE,
+    START,
+    execute,
+    failure_code,
+    mark_failed,
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +65,7 @@ def make_celery(settings: ServiceSettings) -> Any:
         accept_content=["json"],
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
-        broker_transport_options={"visibility_timeout": 3600},
+        broker_transport_options=redis_transport_options(settings.broker_visibility_timeout),
     )
     for name in TASK_NAMES:
         app.task(
@@ -69,17 +78,33 @@ def make_celery(settings: ServiceSettings) -> Any:
     return app
 
 
+def redis_transport_options(visibility_timeout: int) -> dict[str, Any]:
+    """Redis: a task taken by a worker that died (no ack) is delivered again once it has been
+    unacknowledged for `visibility_timeout` seconds. kombu looks for such tasks only every
+    interval x throttle seconds (100 by default), so the sweep follows the timeout."""
+    return {
+        "visibility_timeout": visibility_timeout,
+        "unacked_restore_interval": max(1, min(60, visibility_timeout // 4)),
+        "unacked_restore_throttle": 1,
+        # a worker killed while holding the sweep's lock holds it at most this long
+        "unacked_mutex_expire": max(10, min(300, visibility_timeout)),
+    }
+
+
 def _task_body(name: str, settings: ServiceSettings) -> Any:
     def run(self: Any, *args: Any) -> None:
-        rt = get_runtime()
         try:
+            # storage (S3) or the database may be down when the worker builds its runtime
+            rt = get_runtime()
             execute(rt, name, args)
-        except TransientError as exc:
+        except RETRYABLE as exc:
             retries = int(self.request.retries)
             if retries >= settings.task_max_retries:
-                if args:
-                    mark_failed(rt, str(args[0]), "PROCESSING_FAILED", {"reason": "retries"})
-                return
+                if not args or _give_up(str(args[0]), exc):
+                    return
+                # not even the failure could be recorded (database down): keep the task
+                countdown = settings.task_retry_backoff_max
+                raise self.retry(exc=exc, countdown=countdown, max_retries=retries + 1) from exc
             countdown = min(settings.task_retry_backoff_max, 2**retries)
             countdown = countdown * (0.5 + random.random() / 2)
             log.warning("task %s: transient error, retry %d in %.1fs", name, retries + 1, countdown)
@@ -88,6 +113,22 @@ def _task_body(name: str, settings: ServiceSettings) -> Any:
     run.__name__ = name.replace(".", "_")
     run.__qualname__ = run.__name__
     return run
+
+
+def _give_up(submission_id: str, exc: BaseException) -> bool:
+    """Retries exhausted: the submission fails with the code of what stayed unavailable.
+    False when that cannot be recorded either."""
+    try:
+        rt = get_runtime()
+        mark_failed(rt, submission_id, failure_code(exc), {"reason": "retries"})
+    except Exception as again:
+        log.warning("submission %s: failure not recorded (%s)", submission_id, again)
+        return False
+    return True
+
+
+class BrokerUnavailableError(ConnectionError):
+    pass
 
 
 class CeleryDispatcher:
@@ -104,7 +145,12 @@ class CeleryDispatcher:
         return self._app
 
     def send(self, task: str, *args: Any) -> None:
-        self.app.send_task(task, args=list(args), queue=self.settings.queue)
+        try:
+            self.app.send_task(task, args=list(args), queue=self.settings.queue)
+        except OperationalError as exc:
+            # kombu gave up reconnecting: a transient error for the caller (a task retries;
+            # the API leaves the submission to api.redispatch)
+            raise BrokerUnavailableError(f"broker unavailable: {exc}") from exc
 
     def ping(self) -> None:
         with self.app.connection_for_write() as conn:

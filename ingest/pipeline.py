@@ -31,7 +31,7 @@ from ingest.ocr.base import OcrEngine, rotate_lines_180
 from ingest.pages import Image, RawPage
 from ingest.qr import decode_qr
 from ingest.settings import IngestSettings, get_settings
-from ingest.storage import Storage, open_storage, sha256_hex
+from ingest.storage import Storage, StorageError, open_storage, sha256_hex
 from models.documents import BBox, OcrLine, Page, PageRef, Quality, SourceFile
 
 log = logging.getLogger(__name__)
@@ -291,6 +291,12 @@ class Pipeline:
         except IntakeError as exc:
             result.error = exc
             log.info("file %s rejected: %s", short, exc.code)
+        except StorageError as exc:
+            # the page cache could not be read or written: transient, not the file's fault
+            result.error = IntakeError(
+                IntakeCode.STORAGE_FAILED, detail={"reason": type(exc.__cause__ or exc).__name__}
+            )
+            log.warning("file %s: storage unavailable", short)
         except Exception as exc:
             result.error = IntakeError(
                 IntakeCode.PROCESSING_FAILED, detail={"reason": type(exc).__name__}

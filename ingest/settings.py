@@ -30,6 +30,8 @@ class IngestSettings(BaseSettings):
     s3_secure: bool = False
     s3_region: str = "us-east-1"
     s3_url_expiry_seconds: int = 3600
+    s3_retries: int = Field(2, ge=0, description="retries of one S3 request (refused, 5xx)")
+    s3_timeout: float = Field(60.0, gt=0, description="seconds to wait for an S3 answer")
 
     # limits
     max_file_bytes: int = 50 * 1024 * 1024

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from typing import Annotated
 
 import typer
@@ -16,6 +18,10 @@ def worker_command(
     ] = 1,
     pool: Annotated[str, typer.Option(help="prefork, threads or solo")] = "prefork",
     loglevel: Annotated[str, typer.Option(help="worker log level")] = "INFO",
+    name: Annotated[
+        str | None,
+        typer.Option(help="node name, unique per broker (default yibao-<pid>@<host>)"),
+    ] = None,
 ) -> None:
     """Start a worker: store → OCR (per file, in parallel across workers) → extract → verify."""
     settings = get_service_settings()
@@ -42,5 +48,7 @@ def worker_command(
             f"--pool={pool}",
             f"--loglevel={loglevel}",
             f"--queues={settings.queue}",
+            # Celery's default (celery@<host>) clashes when a machine runs several workers
+            f"--hostname={name or f'yibao-{os.getpid()}@{socket.gethostname()}'}",
         ]
     )

@@ -28,5 +28,7 @@ def open_storage(settings: IngestSettings) -> Storage:
             settings.s3_bucket,
             secure=settings.s3_secure,
             region=settings.s3_region,
+            retries=settings.s3_retries,
+            timeout=settings.s3_timeout,
         )
     return LocalStorage(settings.data_dir / "store")

@@ -6,7 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from ingest.storage.base import Storage, check_key
+from ingest.storage.base import Storage, StorageError, check_key
 
 
 class LocalStorage(Storage):
@@ -18,7 +18,12 @@ class LocalStorage(Storage):
         return self.root / check_key(key)
 
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
-        path = self._path(key)
+        try:
+            self._put(self._path(key), key, data)
+        except OSError as exc:  # unwritable, full, unmounted: worth retrying later
+            raise StorageError(f"local storage: {exc.strerror or type(exc).__name__}") from exc
+
+    def _put(self, path: Path, key: str, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
@@ -30,6 +35,12 @@ class LocalStorage(Storage):
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        # the rename itself is durable only once its directory is synced
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
         if key.startswith("originals/"):
             path.chmod(0o444)
 
@@ -38,6 +49,8 @@ class LocalStorage(Storage):
             return self._path(key).read_bytes()
         except FileNotFoundError:
             raise KeyError(key) from None
+        except OSError as exc:
+            raise StorageError(f"local storage: {exc.strerror or type(exc).__name__}") from exc
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
