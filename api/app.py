@@ -16,7 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from api import metrics, service
+from api import batches, metrics, service
 from api.auth import LOCAL_ADMIN, Principal, auth_required, authenticate
 from api.db import SubmissionRow
 from api.notices import MEDIA_TYPES, UNAVAILABLE_ZH, NoticeUnavailableError, notice_bytes
@@ -98,7 +98,10 @@ def create_app(rt: Runtime, *, migrate: bool | None = None) -> FastAPI:
         if isinstance(rt.dispatcher, ThreadDispatcher):
             log.info("embedded mode: tasks run in-process (no broker)")
             _resume_unfinished(rt)
+        stop_watch = batches.start_watcher(rt)
         yield
+        if stop_watch is not None:
+            stop_watch.set()
         rt.close()
 
     app = FastAPI(
@@ -108,6 +111,7 @@ def create_app(rt: Runtime, *, migrate: bool | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.runtime = rt
+    app.include_router(batches.router)
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
