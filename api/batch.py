@@ -62,7 +62,12 @@ SUMMARY_HEADER = (
     "告知书",
     "错误",
 )
-_IGNORED = re.compile(r"(^[.~])|(\.(tmp|part|partial|crdownload|lock)$)", re.IGNORECASE)
+TEMP_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".lock")
+
+
+def is_temporary(name: str) -> bool:
+    """A name a scanner or copier uses while still writing (or a hidden file)."""
+    return name.startswith((".", "~")) or name.lower().endswith(TEMP_SUFFIXES)
 
 
 class BatchProgress(Protocol):
@@ -123,7 +128,7 @@ def stack_paths(paths: Sequence[Path]) -> list[Path]:
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files = [p for p in path.iterdir() if p.is_file() and not _IGNORED.search(p.name)]
+            files = [p for p in path.iterdir() if p.is_file() and not is_temporary(p.name)]
             out.extend(sorted(files, key=natural_key))
         else:
             out.append(path)

@@ -26,14 +26,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from api.batch import BatchReport, batch_id_of, stack_paths
+from api.batch import TEMP_SUFFIXES, BatchReport, batch_id_of, is_temporary, stack_paths
 from api.batch_journal import DONE, FAILED, BatchJournal
 
 log = logging.getLogger(__name__)
 
 Signature = tuple[tuple[str, int, int], ...]
 ProcessBatch = Callable[[list[Path], Path, BatchJournal], BatchReport]
-_TEMP_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".lock")
 STATE, DONE_DIR, FAILED_DIR, RESULTS_DIR = ".yibao", "done", "failed", "results"
 
 
@@ -49,10 +48,6 @@ class WatchOutcome:
     moved_to: Path
     report: BatchReport | None = None
     error: str | None = None
-
-
-def _temporary(name: str) -> bool:
-    return name.startswith((".", "~")) or name.lower().endswith(_TEMP_SUFFIXES)
 
 
 class FolderWatcher:
@@ -102,9 +97,9 @@ class FolderWatcher:
             if entry.is_dir():
                 parts = []
                 for p in sorted(entry.iterdir()):
-                    if p.is_file() and p.name.lower().endswith(_TEMP_SUFFIXES):
+                    if p.is_file() and p.name.lower().endswith(TEMP_SUFFIXES):
                         return None
-                    if p.is_file() and not _temporary(p.name):
+                    if p.is_file() and not is_temporary(p.name):
                         st = p.stat()
                         parts.append((p.name, st.st_size, st.st_mtime_ns))
                 return tuple(parts) if parts else None
@@ -121,7 +116,7 @@ class FolderWatcher:
         present: set[str] = set()
         ready: list[Path] = []
         for entry in sorted(self.inbox.iterdir()):
-            if entry.name in self._reserved or _temporary(entry.name):
+            if entry.name in self._reserved or is_temporary(entry.name):
                 continue
             if not (entry.is_file() or entry.is_dir()):
                 continue

@@ -12,8 +12,10 @@ The originals themselves are stored content-addressed before anything else.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
+import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -244,7 +246,31 @@ def _pdf_pages(data: bytes, indexes: Sequence[int]) -> bytes:
         finally:
             dst.close()
             src.close()
-    return out.getvalue()
+    return stable_file_id(out.getvalue())
+
+
+_TRAILER_ID = re.compile(rb"/ID\s*\[\s*<([0-9A-Fa-f]{32})>\s*<([0-9A-Fa-f]{32})>\s*\]")
+_CREATED = re.compile(rb"/CreationDate\(D:(\d{14})")
+_EPOCH = b"20000101000000"
+
+
+def stable_file_id(pdf: bytes) -> bytes:
+    """pdfium writes the time of saving and a random file /ID: both are replaced in place (same
+    length, so no offset moves) by a fixed date and an ID derived from the content, so the
+    same pages always give the same file and sha256, and the page cache and the journal
+    recognise them when a batch is processed again. (Provenance is in the batch manifest.)"""
+    created = _CREATED.search(pdf)
+    if created:
+        pdf = pdf[: created.start(1)] + _EPOCH + pdf[created.end(1) :]
+    matches = list(_TRAILER_ID.finditer(pdf, max(0, len(pdf) - 4096)))
+    if not matches:
+        return pdf
+    m = matches[-1]
+    zeroed = (
+        pdf[: m.start(1)] + b"0" * 32 + pdf[m.end(1) : m.start(2)] + b"0" * 32 + pdf[m.end(2) :]
+    )
+    digest = hashlib.md5(zeroed, usedforsecurity=False).hexdigest().upper().encode()
+    return pdf[: m.start(1)] + digest + pdf[m.end(1) : m.start(2)] + digest + pdf[m.end(2) :]
 
 
 def _tiff_frames(data: bytes, indexes: Sequence[int]) -> bytes:
@@ -274,4 +300,4 @@ def merge_pdfs(documents: Sequence[bytes]) -> bytes:
             dst.save(out)
         finally:
             dst.close()
-    return out.getvalue()
+    return stable_file_id(out.getvalue())

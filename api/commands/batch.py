@@ -20,7 +20,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from api.batch import BatchReport, run_batch
+from api.batch import BatchReport, run_batch, stack_paths
 from api.batch_journal import BatchJournal
 from api.commands.verify import OUTCOME_STYLE, parse_facts
 from api.service import ApiError, parse_channel
@@ -113,6 +113,9 @@ def batch_command(
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         err.print(f"[red]找不到文件：{'、'.join(missing)}[/red]")
+        raise typer.Exit(2)
+    if not stack_paths(paths):
+        err.print("[red]没有可处理的文件[/red]")
         raise typer.Exit(2)
     facts = parse_facts(fact or [])
     pipeline, registry, extract = _pipeline_parts()
