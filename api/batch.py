@@ -208,14 +208,13 @@ def run_batch(
     resumed = 0
     if progress:
         progress.stage("核验", len(split.submissions))
-    for sub in split.submissions:
-        ref = sub.cover.ref
+    for sub, ref in zip(split.submissions, envelope_keys(split), strict=True):
         done = journal.submission(batch_id, ref) if journal is not None else None
         if done is not None:
             rows.append(SummaryRow(**done))
             resumed += 1
         else:
-            row = _verify_one(sub, out, pipeline, extract, registry, facts, catalog)
+            row = _verify_one(sub, ref, out, pipeline, extract, registry, facts, catalog)
             if journal is not None:
                 journal.record(batch_id, ref, asdict(row))
             rows.append(row)
@@ -234,8 +233,20 @@ def run_batch(
     return report
 
 
+def envelope_keys(split: StackSplit) -> list[str]:
+    """One key per envelope: a reference printed twice and used on two envelopes of the
+    stack (not the same sheet scanned twice in a row, which counts once) gets -dup2, -dup3 …"""
+    seen: dict[str, int] = {}
+    out = []
+    for sub in split.submissions:
+        n = seen[sub.cover.ref] = seen.get(sub.cover.ref, 0) + 1
+        out.append(sub.cover.ref if n == 1 else f"{sub.cover.ref}-dup{n}")
+    return out
+
+
 def _verify_one(
     sub: SplitSubmission,
+    ref: str,
     out: Path,
     pipeline: Pipeline,
     extract: Extract,
@@ -244,7 +255,6 @@ def _verify_one(
     catalog: Catalog,
 ) -> SummaryRow:
     cover = sub.cover
-    ref = cover.ref
     folder = out / _safe(ref)
     row = SummaryRow(ref, cover.item, "", cover.region, pages=len(sub.pages))
     try:

@@ -6,6 +6,7 @@ processes nothing twice across a restart."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 import time
 from collections.abc import Callable
@@ -14,9 +15,10 @@ from typing import Any
 
 import pypdfium2 as pdfium
 import pytest
+from PIL import Image
 from typer.testing import CliRunner
 
-from api.batch import BatchReport, run_batch
+from api.batch import BatchReport, envelope_keys, run_batch
 from api.batch_journal import BatchJournal
 from api.cli import app
 from api.watch import FolderWatcher, WatchLockedError
@@ -28,7 +30,7 @@ from models.catalog_loader import Catalog
 from models.coversheet import CoverSheetPayloadError, CoverSheetRef, parse_payload, references
 from models.documents import Document, Page
 from models.facts import Channel
-from samples.mailed import Envelope, case_pages, envelope_pages, write_pdf
+from samples.mailed import Envelope, case_pages, cover_images, envelope_pages, write_pdf
 from tests.api_support import A, client, make_runtime, page_png
 from verifier.registry import SqliteInvoiceRegistry
 
@@ -280,9 +282,7 @@ def test_coversheets_endpoint_and_the_service_watcher(tmp_path: Path) -> None:
         doc = pdfium.PdfDocument(r.content)
         sheets = [doc[i].render(scale=150 / 72).to_pil().convert("RGB") for i in range(len(doc))]
         doc.close()
-        from PIL import Image
-
-        page = Image.open(__import__("io").BytesIO(page_png("材料"))).convert("RGB")
+        page = Image.open(io.BytesIO(page_png("材料"))).convert("RGB")
         write_pdf(inbox / "scan.pdf", [sheets[0], page, sheets[1], page])
         deadline = time.monotonic() + 60
         while not (inbox / "done" / "scan.pdf").exists():
@@ -302,3 +302,16 @@ def test_cover_sheet_checklist_comes_from_the_catalog_with_the_region_overlay() 
     county = checklist_lines(catalog.effective("002036006002", "sanming-mingxi"))
     assert len(county) > len(checklist_lines(catalog.effective("002036006002")))
     assert any(line.condition == "住院报销" for line in county)
+
+
+def test_a_reference_on_two_envelopes_is_two_submissions_and_a_rescan_is_one(
+    tmp_path: Path,
+) -> None:
+    a, b = (CoverSheetRef(r, "002036005000") for r in ("R-A", "R-B"))
+    cover_a, cover_b = cover_images([a, b])
+    page = Image.open(io.BytesIO(page_png("材料"))).convert("RGB")
+    # R-A fed twice in a row (one sheet), then R-B, then R-A again on another envelope
+    scan = write_pdf(tmp_path / "s.pdf", [cover_a, cover_a, page, cover_b, page, cover_a, page])
+    split = split_stack([(scan.name, scan.read_bytes())], settings=IngestSettings())
+    assert [[p.position for p in s.cover_pages] for s in split.submissions] == [[1, 2], [4], [6]]
+    assert envelope_keys(split) == ["R-A", "R-B", "R-A-dup2"]
