@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pypdfium2 as pdfium
 import pytest
 from PIL import Image
@@ -22,8 +23,9 @@ from api.batch import BatchReport, envelope_keys, run_batch
 from api.batch_journal import BatchJournal
 from api.cli import app
 from api.watch import FolderWatcher, WatchLockedError
-from ingest.batch_split import material_files, split_stack
+from ingest.batch_split import find_cover, material_files, split_stack
 from ingest.pipeline import Pipeline
+from ingest.qr import decode_qr
 from ingest.settings import IngestSettings
 from ingest.storage import sha256_hex
 from models.catalog_loader import Catalog
@@ -315,3 +317,26 @@ def test_a_reference_on_two_envelopes_is_two_submissions_and_a_rescan_is_one(
     split = split_stack([(scan.name, scan.read_bytes())], settings=IngestSettings())
     assert [[p.position for p in s.cover_pages] for s in split.submissions] == [[1, 2], [4], [6]]
     assert envelope_keys(split) == ["R-A", "R-B", "R-A-dup2"]
+
+
+COUNTY_REF = CoverSheetRef("YJ20260320-ABCDEF", "002036006002", "sanming-mingxi")
+
+
+@pytest.fixture(scope="module")
+def county_sheet() -> Image.Image:
+    (sheet,) = cover_images([COUNTY_REF])
+    return sheet
+
+
+@pytest.mark.parametrize("turn", [90, 180, 270, 3, 177])
+def test_a_cover_sheet_is_recognised_however_it_was_fed(
+    turn: int, county_sheet: Image.Image
+) -> None:
+    """Sideways, upside down or skewed, at a cheap 100 dpi grey JPEG scan."""
+    sheet = county_sheet
+    small = sheet.resize((sheet.width * 2 // 3, sheet.height * 2 // 3)).convert("L")
+    turned = small.rotate(turn, expand=True, fillcolor=255)
+    buf = io.BytesIO()
+    turned.save(buf, format="JPEG", quality=50)
+    scanned = np.asarray(Image.open(buf).convert("RGB"))[:, :, ::-1].copy()
+    assert find_cover(decode_qr(scanned)) == (COUNTY_REF, None)
