@@ -25,7 +25,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -61,6 +61,7 @@ SUMMARY_HEADER = (
     "材料页数",
     "告知书",
     "错误",
+    "申报编号",
 )
 TEMP_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".lock")
 
@@ -68,6 +69,11 @@ TEMP_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".lock")
 def is_temporary(name: str) -> bool:
     """A name a scanner or copier uses while still writing (or a hidden file)."""
     return name.startswith((".", "~")) or name.lower().endswith(TEMP_SUFFIXES)
+
+
+EnvelopeHandler = Callable[["SplitSubmission", str, Path], "SummaryRow"]
+"""What is done with one envelope: (split submission, its key in the batch, its output folder)
+-> its summary row. By default it is verified here (`local_verification`)."""
 
 
 class BatchProgress(Protocol):
@@ -91,6 +97,8 @@ class SummaryRow:
     """The notice file, relative to the batch output folder."""
     error: str | None = None
     error_message: str | None = None
+    submission: str | None = None
+    """The service's submission id, when the service's watcher filed the envelope."""
 
     def csv_row(self) -> list[str]:
         return [
@@ -103,6 +111,7 @@ class SummaryRow:
             str(self.pages),
             self.notice or "",
             f"{self.error} {self.error_message or ''}".strip() if self.error else "",
+            self.submission or "",
         ]
 
 
@@ -151,7 +160,7 @@ def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", name)
 
 
-def _write_files(folder: Path, files: Sequence[MaterialFile]) -> list[Path]:
+def write_files(folder: Path, files: Sequence[MaterialFile]) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for n, f in enumerate(files, 1):
@@ -170,22 +179,42 @@ def _page_json(p: ScanPage) -> dict[str, Any]:
     }
 
 
+def local_verification(
+    pipeline: Pipeline,
+    extract: Extract,
+    registry: InvoiceRegistry | None = None,
+    facts: dict[str, Any] | None = None,
+    catalog: Catalog | None = None,
+) -> EnvelopeHandler:
+    """Verify each envelope here, as `yibao verify` does, writing its result and notice."""
+    cat = catalog or Catalog.load()
+
+    def handle(sub: SplitSubmission, ref: str, folder: Path) -> SummaryRow:
+        return _verify_one(sub, ref, folder, pipeline, extract, registry, facts, cat)
+
+    return handle
+
+
 def run_batch(
     paths: Sequence[Path],
     out: Path,
     *,
-    extract: Extract,
+    extract: Extract | None = None,
     pipeline: Pipeline | None = None,
     registry: InvoiceRegistry | None = None,
     facts: dict[str, Any] | None = None,
     journal: BatchJournal | None = None,
     progress: BatchProgress | None = None,
-    catalog: Catalog | None = None,
+    envelope: EnvelopeHandler | None = None,
 ) -> BatchReport:
     """Split, verify and report one batch. Never raises for a bad file or envelope: each is a
-    row with its error code. `extract` is extractors.extract (passed in: api/ loads it late)."""
+    row with its error code. `extract` is extractors.extract (passed in: api/ loads it late);
+    `envelope` replaces the local verification (the service files envelopes as submissions)."""
     pipeline = pipeline or Pipeline()
-    catalog = catalog or Catalog.load()
+    if envelope is None:
+        if extract is None:
+            raise ValueError("run_batch needs extract or an envelope handler")
+        envelope = local_verification(pipeline, extract, registry, facts)
     files = [(p.name, p.read_bytes()) for p in stack_paths(paths)]
     batch_id = batch_id_of(files)
     out.mkdir(parents=True, exist_ok=True)
@@ -202,7 +231,7 @@ def run_batch(
         if progress
         else None,
     )
-    unassigned = _write_files(out / "unassigned", material_files(split, split.leading))
+    unassigned = write_files(out / "unassigned", material_files(split, split.leading))
 
     rows: list[SummaryRow] = []
     resumed = 0
@@ -214,7 +243,7 @@ def run_batch(
             rows.append(SummaryRow(**done))
             resumed += 1
         else:
-            row = _verify_one(sub, ref, out, pipeline, extract, registry, facts, catalog)
+            row = envelope(sub, ref, out / _safe(ref))
             if journal is not None:
                 journal.record(batch_id, ref, asdict(row))
             rows.append(row)
@@ -247,7 +276,7 @@ def envelope_keys(split: StackSplit) -> list[str]:
 def _verify_one(
     sub: SplitSubmission,
     ref: str,
-    out: Path,
+    folder: Path,
     pipeline: Pipeline,
     extract: Extract,
     registry: InvoiceRegistry | None,
@@ -255,7 +284,6 @@ def _verify_one(
     catalog: Catalog,
 ) -> SummaryRow:
     cover = sub.cover
-    folder = out / _safe(ref)
     row = SummaryRow(ref, cover.item, "", cover.region, pages=len(sub.pages))
     try:
         found = catalog.find(cover.item, cover.region)
@@ -263,7 +291,7 @@ def _verify_one(
         found = []
     if len(found) != 1:
         row.error, row.error_message = "UNKNOWN_ITEM", f"封面所列事项“{cover.item}”无法确定"
-        _write_json(folder / "result.json", {"cover": _cover_json(sub), "error": row.error})
+        write_json(folder / "result.json", {"cover": cover_json(sub), "error": row.error})
         return row
     item = found[0]
     row.item, row.item_name = item.key, item.name
@@ -272,7 +300,7 @@ def _verify_one(
     except ValidationError as exc:
         row.error, row.error_message = "BAD_FACTS", f"案件事实有误：{exc.errors()[0]['msg']}"
         return row
-    paths = _write_files(folder / "files", sub.files)
+    paths = write_files(folder / "files", sub.files)
     try:
         outcome = process(
             CaseInput(item.key, cover.region, case_facts, paths),
@@ -289,19 +317,19 @@ def _verify_one(
         return row
     result = outcome.result
     body = result_json(result, outcome.files)
-    body["cover"] = _cover_json(sub)
-    _write_json(folder / "result.json", body)
+    body["cover"] = cover_json(sub)
+    write_json(folder / "result.json", body)
     row.decision = result.decision.outcome.value
     row.decision_label = result.decision.outcome.label
     row.findings = len(result.findings)
     row.deadline = result.deadline.date.isoformat() if result.deadline else None
     notice = folder / "notice.pdf"
     if write_notice(result, notice):
-        row.notice = str(notice.relative_to(out))
+        row.notice = str(notice.relative_to(folder.parent))
     return row
 
 
-def _cover_json(sub: SplitSubmission) -> dict[str, Any]:
+def cover_json(sub: SplitSubmission) -> dict[str, Any]:
     return {
         "ref": sub.cover.ref,
         "item": sub.cover.item,
@@ -313,7 +341,7 @@ def _cover_json(sub: SplitSubmission) -> dict[str, Any]:
     }
 
 
-def _write_json(path: Path, body: dict[str, Any]) -> None:
+def write_json(path: Path, body: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(body, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -327,7 +355,7 @@ def _write_summary(report: BatchReport) -> None:
         writer.writerow(SUMMARY_HEADER)
         writer.writerows(r.csv_row() for r in report.rows)
     split = report.split
-    _write_json(
+    write_json(
         out / "batch.json",
         {
             "batch_id": report.batch_id,
@@ -345,7 +373,7 @@ def _write_summary(report: BatchReport) -> None:
             "unassigned_pages": [_page_json(p) for p in split.leading],
             "unassigned_files": report.unassigned,
             "submissions": [
-                {**asdict(row), "cover": _cover_json(sub)}
+                {**asdict(row), "cover": cover_json(sub)}
                 for row, sub in zip(report.rows, split.submissions, strict=True)
             ],
         },

@@ -1,11 +1,15 @@
 """Mailed-in batches in the service: cover sheets over HTTP, and the watched scan folder
-(`YIBAO_WATCH_DIR`) run beside the API.
+(`YIBAO_WATCH_DIR`) run beside the API. The watcher files each envelope of a scanned stack as a
+submission of the service (owner `scan-folder`, channel and item from its cover sheet), so it is
+processed by the service's tasks and workers and reviewed, and its notice fetched, like any
+other; the batch's summary.csv maps each cover sheet reference to its submission id.
 
 The intake UI links `GET /coversheets.pdf?item=…&region=…&count=…` for the clerk to print.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from pathlib import Path
@@ -14,16 +18,21 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from api import service
 from api.auth import Principal
-from api.batch import BatchReport, run_batch
+from api.batch import BatchReport, EnvelopeHandler, SummaryRow, cover_json, run_batch, write_json
 from api.batch_journal import BatchJournal
 from api.runtime import Runtime
-from api.service import ApiError, parse_channel
+from api.service import ApiError, Upload, parse_channel
 from api.watch import FolderWatcher, WatchLockedError
+from ingest.batch_split import SplitSubmission
 from models.catalog_loader import Catalog
 from models.coversheet import CoverSheetPayloadError, CoverSheetRef, references
 
 log = logging.getLogger(__name__)
+
+SCAN_FOLDER = Principal("scan-folder", "clerk")
+"""Who files the envelopes of the watched folder (reviewers and admins see them all)."""
 
 
 def _principal(request: Request) -> Principal:
@@ -78,22 +87,50 @@ def coversheets(
     )
 
 
+def service_submissions(rt: Runtime) -> EnvelopeHandler:
+    """File each envelope as a service submission, idempotently: its id is derived from the
+    batch's content hash and the envelope's reference, so a restart never files it twice."""
+
+    def handle(sub: SplitSubmission, ref: str, folder: Path) -> SummaryRow:
+        cover = sub.cover
+        row = SummaryRow(ref, cover.item, "", cover.region, pages=len(sub.pages))
+        first = sub.cover_pages[0]
+        key = f"{first.file_sha256}|{first.index}|{ref}"
+        sid = "M" + hashlib.sha256(key.encode()).hexdigest()[:18]
+        uploads = [Upload(f.filename, f.data, None) for f in sub.files]
+        try:
+            created = service.create_submission(
+                rt,
+                SCAN_FOLDER,
+                item=cover.item,
+                region=cover.region,
+                channel=cover.channel.value,
+                facts={},
+                uploads=uploads,
+                submission_id=sid,
+            )
+        except ApiError as exc:
+            row.error, row.error_message = exc.code, exc.message_zh
+            return row
+        row.submission = created.id
+        row.item = created.item_key
+        row.item_name = Catalog.load().effective(created.item_key, cover.region).name
+        write_json(folder / "submission.json", {"submission": created.id, **cover_json(sub)})
+        return row
+
+    return handle
+
+
 def start_watcher(rt: Runtime) -> threading.Event | None:
     """Run the scan-folder watcher in a thread when `YIBAO_WATCH_DIR` is set; the returned
     event stops it."""
     folder = rt.settings.watch_dir
     if folder is None:
         return None
+    handler = service_submissions(rt)
 
     def process(paths: list[Path], out: Path, journal: BatchJournal) -> BatchReport:
-        return run_batch(
-            paths,
-            out,
-            extract=rt.extractor,
-            pipeline=rt.pipeline,
-            registry=rt.registry,
-            journal=journal,
-        )
+        return run_batch(paths, out, pipeline=rt.pipeline, journal=journal, envelope=handler)
 
     try:
         watcher = FolderWatcher(

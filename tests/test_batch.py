@@ -17,11 +17,13 @@ import numpy as np
 import pypdfium2 as pdfium
 import pytest
 from PIL import Image
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from api.batch import BatchReport, envelope_keys, run_batch
 from api.batch_journal import BatchJournal
 from api.cli import app
+from api.db import SubmissionRow
 from api.watch import FolderWatcher, WatchLockedError
 from ingest.batch_split import find_cover, material_files, split_stack
 from ingest.pipeline import Pipeline
@@ -33,7 +35,7 @@ from models.coversheet import CoverSheetPayloadError, CoverSheetRef, parse_paylo
 from models.documents import Document, Page
 from models.facts import Channel
 from samples.mailed import Envelope, case_pages, cover_images, envelope_pages, write_pdf
-from tests.api_support import A, client, make_runtime, page_png
+from tests.api_support import A, R, client, make_runtime, page_png
 from verifier.registry import SqliteInvoiceRegistry
 
 CASES = Path(__file__).resolve().parents[1] / "samples" / "cases"
@@ -285,14 +287,37 @@ def test_coversheets_endpoint_and_the_service_watcher(tmp_path: Path) -> None:
         sheets = [doc[i].render(scale=150 / 72).to_pil().convert("RGB") for i in range(len(doc))]
         doc.close()
         page = Image.open(io.BytesIO(page_png("材料"))).convert("RGB")
-        write_pdf(inbox / "scan.pdf", [sheets[0], page, sheets[1], page])
-        deadline = time.monotonic() + 60
-        while not (inbox / "done" / "scan.pdf").exists():
-            assert time.monotonic() < deadline, list(inbox.rglob("*"))
-            time.sleep(0.1)
-    summary = next((inbox / "results").glob("scan-*/summary.csv"))
-    with summary.open(encoding="utf-8-sig") as fh:
-        assert [row["收件编号"] for row in csv.DictReader(fh)] == refs
+        scan = write_pdf(tmp_path / "scan.pdf", [sheets[0], page, sheets[1], page])
+        _drop(scan, inbox)
+        _wait_for(inbox / "done" / "scan.pdf")
+        summary = next((inbox / "results").glob("scan-*/summary.csv"))
+        with summary.open(encoding="utf-8-sig") as fh:
+            rows = list(csv.DictReader(fh))
+        assert [row["收件编号"] for row in rows] == refs
+        # each envelope is a submission of the service, processed by its tasks
+        for row in rows:
+            body = c.get(f"/submissions/{row['申报编号']}", headers=R).json()
+            assert body["status"] == "decided" and body["channel"] == "mail"
+            assert body["item"] == "002036005000" and len(body["files"]) == 1
+        # the same scan dropped again files nothing twice
+        _drop(scan, inbox)
+        _wait_for(inbox / "done" / "scan-1.pdf")
+        with rt.db.session() as s:
+            assert s.scalar(select(func.count()).select_from(SubmissionRow)) == 2
+
+
+def _drop(file: Path, inbox: Path) -> None:
+    """As a scanner does: written under a temporary name, then renamed."""
+    part = inbox / (file.name + ".part")
+    part.write_bytes(file.read_bytes())
+    part.rename(inbox / file.name)
+
+
+def _wait_for(path: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert time.monotonic() < deadline, sorted(path.parent.parent.rglob("*"))
+        time.sleep(0.1)
 
 
 def test_cover_sheet_checklist_comes_from_the_catalog_with_the_region_overlay() -> None:
