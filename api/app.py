@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.concurrency import run_in_threadpool
 
-from api import metrics, service, ui
+from api import batches, metrics, service, ui
 from api.auth import LOCAL_ADMIN, Principal, auth_required, authenticate
 from api.db import SubmissionRow
 from api.notices import MEDIA_TYPES
@@ -106,7 +106,10 @@ def create_app(rt: Runtime, *, migrate: bool | None = None) -> FastAPI:
         elif rt.settings.redispatch_after > 0:
             redispatcher = Redispatcher(rt)
             redispatcher.start()
+        stop_watch = batches.start_watcher(rt)
         yield
+        if stop_watch is not None:
+            stop_watch.set()
         if redispatcher is not None:
             redispatcher.stop()
         rt.close()
@@ -118,6 +121,7 @@ def create_app(rt: Runtime, *, migrate: bool | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.runtime = rt
+    app.include_router(batches.router)
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:

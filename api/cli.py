@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from api.commands import extract, items, ocr, samples, user
+from api.commands.batch import batch_command, coversheet_command, watch_command
 from api.commands.serve import serve_command
 from api.commands.verify import verify_command
 from api.commands.worker import worker_command
@@ -24,6 +25,9 @@ app.command("serve")(serve_command)
 app.command("worker")(worker_command)
 app.add_typer(user.app, name="user")
 app.add_typer(user.token_app, name="token")
+app.command("coversheet")(coversheet_command)
+app.command("batch")(batch_command)
+app.command("watch")(watch_command)
 
 
 def main() -> None:

@@ -178,7 +178,16 @@ def create_submission(
     channel: str | None,
     facts: dict[str, Any],
     uploads: list[Upload],
+    submission_id: str | None = None,
 ) -> SubmissionRow:
+    """A new submission; with `submission_id` (a caller's idempotency key, e.g. the watched
+    scan folder's) creating it again returns the existing one unchanged."""
+    if submission_id is not None:
+        with rt.db.session() as s:
+            existing = s.get(SubmissionRow, submission_id)
+            if existing is not None:
+                s.expunge(existing)
+                return existing
     if not uploads:
         raise ApiError(422, "NO_FILES", "请至少上传一个文件")
     ch = parse_channel(channel)
@@ -186,7 +195,7 @@ def create_submission(
     case = parse_facts(facts, ch)
     stored = _store(rt, uploads)
     now = utcnow()
-    sid = "S" + now.strftime("%Y%m%d") + secrets.token_hex(5)
+    sid = submission_id or "S" + now.strftime("%Y%m%d") + secrets.token_hex(5)
     sub = SubmissionRow(
         id=sid,
         owner=who.user,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from functools import cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
@@ -68,6 +69,14 @@ class ServiceSettings(BaseSettings):
     port: int = 8000
     migrate_on_start: bool = Field(True, description="run Alembic upgrade at serve/worker start")
     log_level: str = "INFO"
+    watch_dir: Path | None = Field(
+        None, description="a scan folder the service watches for mailed-in batches"
+    )
+    watch_out: Path | None = Field(None, description="batch results; default <watch_dir>/results")
+    watch_settle_seconds: float = Field(
+        10.0, gt=0, description="a dropped file is complete once unchanged this long"
+    )
+    watch_interval_seconds: float = Field(2.0, gt=0, description="how often the folder is read")
 
     @field_validator("tokens", mode="before")
     @classmethod

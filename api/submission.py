@@ -13,7 +13,7 @@ from typing import Any
 from ingest.errors import IntakeCode, IntakeError
 from ingest.pipeline import FileResult, Pipeline
 from models.catalog_loader import Catalog
-from models.documents import Document, Finding, FindingEvidence, Page, Severity
+from models.documents import DecisionOutcome, Document, Finding, FindingEvidence, Page, Severity
 from models.facts import CaseFacts
 from verifier.decision import decide
 from verifier.engine import VerificationResult, verify
@@ -128,3 +128,22 @@ def process(
         verified.findings = extra + verified.findings
         verified.decision = decide(verified.findings, verified.decision.deadline)
     return SubmissionOutcome(file_results, pages, verified)
+
+
+def write_notice(result: VerificationResult, path: Path) -> bool:
+    """Write the notice for the decision (PDF, DOCX or HTML by the suffix); a case sent to
+    review gets none yet (False)."""
+    from verifier.notice import build_notice, render_docx, render_html, render_pdf
+
+    if result.decision.outcome == DecisionOutcome.REVIEW:
+        return False
+    notice = build_notice(result)
+    suffix = path.suffix.lower()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".docx":
+        path.write_bytes(render_docx(notice))
+    elif suffix in (".html", ".htm"):
+        path.write_text(render_html(notice), encoding="utf-8")
+    else:
+        path.write_bytes(render_pdf(notice))
+    return True

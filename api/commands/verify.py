@@ -15,7 +15,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from api.report import plain, result_json
-from api.submission import CaseInput, SubmissionOutcome, process, read_case
+from api.submission import CaseInput, SubmissionOutcome, process, read_case, write_notice
 from extractors.normalize.idnumber import mask
 from ingest.pipeline import Pipeline
 from ingest.settings import get_settings
@@ -162,20 +162,9 @@ def _run(
 
 def _write_notice(outcome: SubmissionOutcome, path: Path) -> bool:
     """Write the notice for the decision; a case sent to review gets none yet."""
-    from verifier.notice import build_notice, render_docx, render_html, render_pdf
-
-    if outcome.result.decision.outcome == DecisionOutcome.REVIEW:
+    if not write_notice(outcome.result, path):
         err.print("[yellow]决定为“转人工审核”：审核人员作出决定后再出具告知书[/yellow]")
         return False
-    notice = build_notice(outcome.result)
-    suffix = path.suffix.lower()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".docx":
-        path.write_bytes(render_docx(notice))
-    elif suffix in (".html", ".htm"):
-        path.write_text(render_html(notice), encoding="utf-8")
-    else:
-        path.write_bytes(render_pdf(notice))
     return True
 
 
