@@ -58,6 +58,13 @@ def coversheets(
     count: Annotated[int, Query(ge=1, le=200)] = 1,
     ref: Annotated[str | None, Query(description="reference (default: new ones)")] = None,
 ) -> Response:
+    return coversheet_response(who, item, region, channel, count, ref)
+
+
+def coversheet_response(
+    who: Principal, item: str, region: str | None, channel: str, count: int, ref: str | None
+) -> Response:
+    """Cover sheets as a PDF download, for the API and the web UI alike."""
     from verifier.notice.coversheet import build_cover_sheets, render_cover_pdf
 
     if who.role == "applicant":

@@ -327,3 +327,30 @@ def test_supplement_from_the_page_makes_a_new_version_with_history(tmp_path: Pat
         old = c.get(f"/ui/submissions/{sid}?version=1", headers=HTML).text
         assert "NAME_MISMATCH" in old and "看当前" in old
         assert 'name="action"' not in old  # an earlier version is not reviewed
+
+
+def test_intake_prints_cover_sheets_with_the_session(tmp_path: Path) -> None:
+    from ingest.intake import check_file, iter_pages
+    from ingest.qr import decode_qr
+    from ingest.settings import IngestSettings
+
+    rt, _, _ = make_runtime(tmp_path)
+    with client(rt) as c:
+        assert c.get(f"/ui/coversheets.pdf?item={ITEM}", follow_redirects=False).status_code in (
+            303,
+            401,
+        )
+        _login(c, "tok-a")
+        assert 'action="/ui/coversheets.pdf"' in c.get("/ui/intake", headers=HTML).text
+        r = c.get(f"/ui/coversheets.pdf?item={ITEM}&region={REGION}&channel=邮寄&count=2")
+        assert r.status_code == 200 and r.content.startswith(b"%PDF")
+        refs = r.headers["X-Yibao-References"].split(",")
+        assert len(refs) == 2
+        settings = IngestSettings(data_dir=tmp_path)
+        checked = check_file(r.content, settings)
+        pages = list(iter_pages(r.content, checked.media_type, settings))
+        assert len(pages) == 2
+        payloads = [p for raw in pages if raw.image is not None for p in decode_qr(raw.image)]
+        assert any(refs[0] in p and ITEM in p for p in payloads), payloads
+        bad = c.get("/ui/coversheets.pdf?item=nonsense")
+        assert bad.status_code == 404 and bad.json()["error"]["code"] == "UNKNOWN_ITEM"

@@ -445,6 +445,20 @@ async def supplement(
 # -- assets ----------------------------------------------------------------------------------
 
 
+@router.get("/coversheets.pdf")
+def coversheets(
+    who: Who,
+    item: str,
+    region: str | None = None,
+    channel: str = "邮寄",
+    count: Annotated[int, Query(ge=1, le=200)] = 1,
+) -> Response:
+    """The intake page's 打印邮寄封面: the same PDF as the API's /coversheets.pdf."""
+    from api.batches import coversheet_response
+
+    return coversheet_response(who, item, region or None, channel, count, None)
+
+
 @router.get("/fonts/{face}.otf")
 def font(face: Literal["sans", "serif"]) -> FileResponse:
     """The CJK faces from the installed font package, so pages need no system CJK font."""

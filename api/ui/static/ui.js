@@ -184,6 +184,17 @@
   document.addEventListener("DOMContentLoaded", () => {
     const form = $("#intake-form");
     if (form) intake(form);
+    // the cover sheets follow the item, region and channel chosen on the intake form
+    const cover = $("#coversheet-form");
+    if (cover) {
+      cover.addEventListener("submit", (e) => {
+        const item = $("#item").value.trim();
+        if (!item) { e.preventDefault(); $("#item").focus(); return; }
+        $("#cs-item").value = item;
+        $("#cs-region").value = $("#region").value;
+        $("#cs-channel").value = $("#channel").value;
+      });
+    }
     // a jump to a box opens the finding it belongs to, and a finding link opens its details
     const openTarget = () => {
       const el = document.getElementById(decodeURIComponent(location.hash.slice(1)));
