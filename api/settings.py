@@ -56,6 +56,12 @@ class ServiceSettings(BaseSettings):
     port: int = 8000
     migrate_on_start: bool = Field(True, description="run Alembic upgrade at serve/worker start")
     log_level: str = "INFO"
+    max_request_bytes: int = Field(
+        200 * 1024 * 1024,
+        ge=0,
+        description="largest request body (all files of one upload); larger: 413 before it is "
+        "read (a too large Content-Length at once, a streamed body as soon as it passes)",
+    )
 
     @field_validator("tokens", mode="before")
     @classmethod

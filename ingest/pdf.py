@@ -39,7 +39,13 @@ def open_pdf(data: bytes, settings: IngestSettings) -> pdfium.PdfDocument:
         )
     scale = settings.pdf_render_dpi / 72
     for i in range(n):
-        w, h = doc[i].get_size()
+        try:
+            w, h = doc[i].get_size()
+        except pdfium.PdfiumError as exc:  # a page tree pdfium cannot walk (too deep, cyclic)
+            doc.close()
+            raise IntakeError(
+                IntakeCode.PDF_CORRUPT, detail={"page": i, "reason": str(exc)}
+            ) from None
         if w * h * scale * scale > settings.max_image_pixels:
             doc.close()
             raise IntakeError(
