@@ -17,10 +17,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 
 from api import metrics, service
 from api.auth import LOCAL_ADMIN, Principal, auth_required, authenticate
 from api.db import SubmissionRow
+from api.limits import TOO_LARGE_CODE, DeclaredBodyLimit, too_large_message
 from api.notices import MEDIA_TYPES, UNAVAILABLE_ZH, NoticeUnavailableError, notice_bytes
 from api.pages import render_page
 from api.runtime import Runtime, ThreadDispatcher
@@ -71,7 +73,6 @@ HTTP_ERRORS: dict[int, tuple[str, str]] = {
     400: ("BAD_REQUEST", "请求格式有误，无法解析（表单不完整、文件名过长等）"),
     404: ("NOT_FOUND", "请求的地址不存在"),
     405: ("METHOD_NOT_ALLOWED", "不支持该请求方法"),
-    413: ("REQUEST_TOO_LARGE", "上传内容过大（上限 {limit} MB），请减少文件或分批补正提交"),
 }
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
@@ -140,9 +141,6 @@ def create_app(rt: Runtime, *, migrate: bool | None = None) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
-        # the whole body is counted as it arrives: a too large Content-Length is refused before
-        # anything is read, a streamed body as soon as it passes the limit (starlette)
-        max_body_size=rt.settings.max_request_bytes,
     )
     app.state.runtime = rt
 
@@ -152,9 +150,11 @@ def create_app(rt: Runtime, *, migrate: bool | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 413:  # the body limit below
+            message = too_large_message(rt.settings.max_request_bytes)
+            return _error(413, TOO_LARGE_CODE, message)
         code, message = HTTP_ERRORS.get(exc.status_code, (f"HTTP_{exc.status_code}", "请求失败"))
-        limit = rt.settings.max_request_bytes // 1024 // 1024
-        return _error(exc.status_code, code, message.format(limit=limit))
+        return _error(exc.status_code, code, message)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -177,6 +177,11 @@ def create_app(rt: Runtime, *, migrate: bool | None = None) -> FastAPI:
         metrics.HTTP_REQUESTS.labels(request.method, path, str(response.status_code)).inc()
         metrics.HTTP_SECONDS.labels(path).observe(time.perf_counter() - started)
         return response
+
+    # outermost last: a declared size is checked before anything else, a streamed body is
+    # counted as the multipart parser (which spools files to disk) reads it
+    app.add_middleware(RequestBodyLimitMiddleware, max_body_size=rt.settings.max_request_bytes)
+    app.add_middleware(DeclaredBodyLimit, limit=rt.settings.max_request_bytes)
 
     # -- submissions -------------------------------------------------------------------------
 
