@@ -83,7 +83,7 @@ def _only_coded(fn: Callable[[Any], object], img: Any) -> object:
 
 
 @pytest.mark.parametrize("name", sorted(NORMALISERS))
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(img=images())
 def test_normaliser_on_any_image(name: str, img: np.ndarray) -> None:
     _only_coded(NORMALISERS[name], img)
@@ -103,7 +103,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
     return Pipeline(engine=FakeEngine(), settings=settings_)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(img=images())
 def test_the_whole_page_normalisation_on_any_image(pipeline: Pipeline, img: np.ndarray) -> None:
     """Perspective, orientation with a second opinion, seals, quality and (fake) OCR."""

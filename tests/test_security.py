@@ -89,10 +89,11 @@ def _request(c: TestClient, method: str, path: str, sid: str, headers: dict[str,
     return c.request(method, url, headers=headers, **kwargs)
 
 
-@pytest.fixture
-def secured(tmp_path: Path) -> Iterator[tuple[Runtime, TestClient, str]]:
+@pytest.fixture(scope="module")
+def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runtime, TestClient, str]]:
+    """One service for the module: the tests only add to it, none removes what another needs."""
     tokens = {**TOKENS, "tok-p": TokenUser(user="applicant-p", role="applicant")}
-    rt, _, extractor = make_runtime(tmp_path, tokens=tokens)
+    rt, _, extractor = make_runtime(tmp_path_factory.mktemp("secured"), tokens=tokens)
     docs = case_documents()
     docs.pop("discharge")  # a 一次性告知 case: every route has something to show
     with client(rt) as c:
