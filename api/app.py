@@ -28,6 +28,7 @@ from api.pages import render_page
 from api.runtime import Runtime, ThreadDispatcher
 from api.service import ApiError, Upload
 from api.tasks import START
+from ingest.filenames import display_name
 from models.catalog_loader import Catalog
 from models.documents import DecisionOutcome, SubmissionStatus
 
@@ -94,8 +95,12 @@ async def _read_uploads(rt: Runtime, files: list[UploadFile]) -> list[Upload]:
     limit = rt.ingest.max_file_bytes
     for f in files:
         if f.size is not None and f.size > limit:
+            name = display_name(f.filename, "")
             raise ApiError(
-                413, "FILE_TOO_LARGE", f"文件过大（上限 {limit // 1024 // 1024} MB）", size=f.size
+                413,
+                "FILE_TOO_LARGE",
+                f"文件“{name}”过大（上限 {limit // 1024 // 1024} MB）",
+                size=f.size,
             )
     return [Upload(f.filename or "", await f.read(), f.content_type) for f in files]
 
