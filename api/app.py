@@ -11,22 +11,27 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, File, Form, Query, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 
 from api import batches, metrics, service, ui
 from api.auth import LOCAL_ADMIN, Principal, auth_required, authenticate
 from api.db import SubmissionRow
+from api.limits import TOO_LARGE_CODE, DeclaredBodyLimit, too_large_message
 from api.notices import MEDIA_TYPES
 from api.pages import render_page
 from api.redispatch import Redispatcher
 from api.runtime import Runtime, ThreadDispatcher
 from api.service import ApiError, Upload
 from api.tasks import START
+from ingest.filenames import display_name
 from models.catalog_loader import Catalog
 from models.documents import SubmissionStatus
 
@@ -66,6 +71,41 @@ def _error(status: int, code: str, message: str, **detail: Any) -> JSONResponse:
     if detail:
         body["error"]["detail"] = detail
     return JSONResponse(body, status_code=status)
+
+
+HTTP_ERRORS: dict[int, tuple[str, str]] = {
+    400: ("BAD_REQUEST", "请求格式有误，无法解析（表单不完整、文件名过长等）"),
+    404: ("NOT_FOUND", "请求的地址不存在"),
+    405: ("METHOD_NOT_ALLOWED", "不支持该请求方法"),
+}
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def _validation_error(exc: RequestValidationError) -> JSONResponse:
+    """422 in the service's error form; what was sent is never echoed (it may be a file or
+    personal data), only where and what is wrong."""
+    errors = [
+        {"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": e["type"]}
+        for e in exc.errors()
+    ]
+    where = ".".join(errors[0]["loc"]) if errors else ""
+    return _error(422, "INVALID_REQUEST", f"请求参数有误：{where}", errors=errors)
+
+
+async def _read_uploads(rt: Runtime, files: list[UploadFile]) -> list[Upload]:
+    """The uploaded files (spooled to disk by the multipart parser) into memory, each one
+    refused by its size before it is read."""
+    limit = rt.ingest.max_file_bytes
+    for f in files:
+        if f.size is not None and f.size > limit:
+            name = display_name(f.filename, "")
+            raise ApiError(
+                413,
+                "FILE_TOO_LARGE",
+                f"文件“{name}”过大（上限 {limit // 1024 // 1024} MB）",
+                size=f.size,
+            )
+    return [Upload(f.filename or "", await f.read(), f.content_type) for f in files]
 
 
 def principal(request: Request) -> Principal:
@@ -141,17 +181,40 @@ def create_app(rt: Runtime, *, migrate: bool | None = None) -> FastAPI:
             headers={"Retry-After": "5"},
         )
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 413:  # the body limit below
+            message = too_large_message(rt.settings.max_request_bytes)
+            return _error(413, TOO_LARGE_CODE, message)
+        code, message = HTTP_ERRORS.get(exc.status_code, (f"HTTP_{exc.status_code}", "请求失败"))
+        return _error(exc.status_code, code, message)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return _validation_error(exc)
+
     @app.middleware("http")
     async def measure(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         started = time.perf_counter()
+        if request.method in BODY_METHODS:
+            # an unknown caller is turned away before its body is read or spooled
+            try:
+                principal(request)
+            except ApiError as exc:
+                return _error(exc.status, exc.code, exc.message_zh)
         response = await call_next(request)
         route = request.scope.get("route")
         path = getattr(route, "path", "unmatched")
         metrics.HTTP_REQUESTS.labels(request.method, path, str(response.status_code)).inc()
         metrics.HTTP_SECONDS.labels(path).observe(time.perf_counter() - started)
         return response
+
+    # outermost last: a declared size is checked before anything else, a streamed body is
+    # counted as the multipart parser (which spools files to disk) reads it
+    app.add_middleware(RequestBodyLimitMiddleware, max_body_size=rt.settings.max_request_bytes)
+    app.add_middleware(DeclaredBodyLimit, limit=rt.settings.max_request_bytes)
 
     # -- submissions -------------------------------------------------------------------------
 
@@ -178,7 +241,7 @@ def create_app(rt: Runtime, *, migrate: bool | None = None) -> FastAPI:
             raise ApiError(422, "BAD_FACTS", "案件事实须为 JSON 对象") from None
         if not isinstance(raw_facts, dict):
             raise ApiError(422, "BAD_FACTS", "案件事实须为 JSON 对象")
-        uploads = [Upload(f.filename or "", await f.read(), f.content_type) for f in files]
+        uploads = await _read_uploads(rt, files)
         # storage, database and broker calls block: off the event loop
         sub = await run_in_threadpool(
             service.create_submission,
@@ -225,7 +288,7 @@ def create_app(rt: Runtime, *, migrate: bool | None = None) -> FastAPI:
         ] = None,
         note: Annotated[str | None, Form()] = None,
     ) -> Accepted:
-        uploads = [Upload(f.filename or "", await f.read(), f.content_type) for f in files or []]
+        uploads = await _read_uploads(rt, files or [])
         withdraw = [r.strip() for r in (replaces or "").split(",") if r.strip()]
         if not uploads and not withdraw:
             raise ApiError(422, "NO_FILES", "请上传补正材料")

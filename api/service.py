@@ -29,6 +29,7 @@ from api.notices import (
 from api.runtime import Runtime
 from api.tasks import START, active_files, submitted_today
 from ingest import sniff
+from ingest.filenames import display_name
 from models.catalog_loader import Catalog
 from models.documents import DecisionOutcome, Finding, SubmissionStatus
 from models.facts import CHANNEL_LABELS, CaseFacts, Channel
@@ -134,6 +135,7 @@ def _store(rt: Runtime, uploads: list[Upload]) -> list[tuple[Upload, str, str]]:
     stored = []
     seen: set[str] = set()
     for up in uploads:
+        up.filename = display_name(up.filename, "")
         if len(up.data) > rt.ingest.max_file_bytes:
             raise ApiError(
                 413,
@@ -157,7 +159,7 @@ def _file_row(submission_id: str, up: Upload, sha: str, media: str, version: int
     return FileRow(
         submission_id=submission_id,
         sha256=sha,
-        filename=(up.filename or sha[:12])[:255],
+        filename=display_name(up.filename, sha[:12]),
         media_type=media,
         size=len(up.data),
         received_at=utcnow(),

@@ -77,6 +77,12 @@ class ServiceSettings(BaseSettings):
         10.0, gt=0, description="a dropped file is complete once unchanged this long"
     )
     watch_interval_seconds: float = Field(2.0, gt=0, description="how often the folder is read")
+    max_request_bytes: int = Field(
+        200 * 1024 * 1024,
+        ge=0,
+        description="largest request body (all files of one upload); larger: 413 before it is "
+        "read (a too large Content-Length at once, a streamed body as soon as it passes)",
+    )
 
     @field_validator("tokens", mode="before")
     @classmethod

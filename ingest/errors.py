@@ -16,7 +16,10 @@ class IntakeCode(StrEnum):
     PDF_ENCRYPTED = "PDF_ENCRYPTED"
     PDF_CORRUPT = "PDF_CORRUPT"
     PDF_TOO_MANY_PAGES = "PDF_TOO_MANY_PAGES"
+    PDF_ACTIVE_CONTENT = "PDF_ACTIVE_CONTENT"
+    PDF_TOO_COMPLEX = "PDF_TOO_COMPLEX"
     TIFF_TOO_MANY_PAGES = "TIFF_TOO_MANY_PAGES"
+    FILE_POLYGLOT = "FILE_POLYGLOT"
     STORAGE_FAILED = "STORAGE_FAILED"
     PROCESSING_FAILED = "PROCESSING_FAILED"
 
@@ -33,7 +36,14 @@ MESSAGES_ZH: dict[IntakeCode, str] = {
     IntakeCode.PDF_ENCRYPTED: "PDF 文件已加密，请上传未加密的文件",
     IntakeCode.PDF_CORRUPT: "PDF 文件已损坏，无法打开，请重新上传",
     IntakeCode.PDF_TOO_MANY_PAGES: "PDF 页数过多，请分开上传",
+    IntakeCode.PDF_ACTIVE_CONTENT: "PDF 文件含有脚本或自动执行的动作，请另存为普通 PDF 后重新上传",
+    IntakeCode.PDF_TOO_COMPLEX: (
+        "PDF 文件结构异常（嵌套过深或压缩内容过大），请另存为普通 PDF 后重新上传"
+    ),
     IntakeCode.TIFF_TOO_MANY_PAGES: "TIFF 图片页数过多，请分开上传",
+    IntakeCode.FILE_POLYGLOT: (
+        "文件中夹带了其他格式的内容（如压缩包或网页），请上传普通的图片或 PDF 文件"
+    ),
     IntakeCode.STORAGE_FAILED: "文件保存失败，请稍后重试",
     IntakeCode.PROCESSING_FAILED: "文件处理失败，请重新上传",
 }

@@ -15,7 +15,8 @@ from PIL import ImageOps, ImageSequence, UnidentifiedImageError
 from ingest import sniff
 from ingest.errors import IntakeCode, IntakeError
 from ingest.pages import Image, RawPage
-from ingest.pdf import iter_pdf_pages, open_pdf
+from ingest.pdf import check_page_sizes, iter_pdf_pages, open_pdf
+from ingest.pdf_safety import check_pdf_structure
 from ingest.settings import IngestSettings
 
 _EXIF_ORIENTATION = 0x0112
@@ -49,10 +50,20 @@ def check_file(data: bytes, settings: IngestSettings) -> CheckedFile:
     media_type = sniff.sniff(data)
     if media_type is None or (media_type == sniff.HEIC and not heif_available()):
         raise IntakeError(IntakeCode.UNSUPPORTED_TYPE, detail={"media_type": media_type})
+    other = sniff.polyglot(data, media_type)
+    if other is not None:
+        raise IntakeError(
+            IntakeCode.FILE_POLYGLOT, detail={"media_type": media_type, "also": other}
+        )
     if media_type == sniff.PDF:
-        doc = open_pdf(data, settings)
-        n = len(doc)
-        doc.close()
+        doc = open_pdf(data, settings, check_pages=False)
+        try:
+            n = len(doc)
+            # the structure first: loading a page makes pdfium inflate its whole content
+            check_pdf_structure(data, settings)
+            check_page_sizes(doc, settings)
+        finally:
+            doc.close()
         return CheckedFile(media_type, n)
     with _open_image(data, settings) as img:
         n = getattr(img, "n_frames", 1) if media_type == sniff.TIFF else 1

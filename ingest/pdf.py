@@ -19,8 +19,11 @@ from ingest.settings import IngestSettings
 from models.documents import OcrLine
 
 
-def open_pdf(data: bytes, settings: IngestSettings) -> pdfium.PdfDocument:
-    """Open and validate a PDF: encryption, corruption, page count, page size."""
+def open_pdf(
+    data: bytes, settings: IngestSettings, *, check_pages: bool = True
+) -> pdfium.PdfDocument:
+    """Open and validate a PDF: encryption, corruption, page count and (unless `check_pages`
+    is false) every page's size, which makes pdfium parse each page's content."""
     try:
         doc = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -37,16 +40,30 @@ def open_pdf(data: bytes, settings: IngestSettings) -> pdfium.PdfDocument:
         raise IntakeError(
             IntakeCode.PDF_TOO_MANY_PAGES, detail={"pages": n, "limit": settings.max_pdf_pages}
         )
-    scale = settings.pdf_render_dpi / 72
-    for i in range(n):
-        w, h = doc[i].get_size()
-        if w * h * scale * scale > settings.max_image_pixels:
+    if check_pages:
+        try:
+            check_page_sizes(doc, settings)
+        except IntakeError:
             doc.close()
+            raise
+    return doc
+
+
+def check_page_sizes(doc: pdfium.PdfDocument, settings: IngestSettings) -> None:
+    """Every page loads and renders within the pixel limit at the render resolution."""
+    scale = settings.pdf_render_dpi / 72
+    for i in range(len(doc)):
+        try:
+            w, h = doc[i].get_size()
+        except pdfium.PdfiumError as exc:  # a page tree pdfium cannot walk (too deep, cyclic)
+            raise IntakeError(
+                IntakeCode.PDF_CORRUPT, detail={"page": i, "reason": str(exc)}
+            ) from None
+        if w * h * scale * scale > settings.max_image_pixels:
             raise IntakeError(
                 IntakeCode.IMAGE_TOO_MANY_PIXELS,
                 detail={"page": i, "pixels": int(w * h * scale * scale)},
             )
-    return doc
 
 
 def _usable_text(text: str, min_chars: int) -> bool:

@@ -38,6 +38,9 @@ class IngestSettings(BaseSettings):
     max_image_pixels: int = 100_000_000
     max_pdf_pages: int = 100
     max_tiff_frames: int = 100
+    max_pdf_stream_bytes: int = Field(
+        32 * 1024 * 1024, description="largest inflated PDF stream other than an image"
+    )
 
     # PDF handling
     pdf_render_dpi: int = 200

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import re
+import zipfile
+
 JPEG = "image/jpeg"
 PNG = "image/png"
 TIFF = "image/tiff"
@@ -34,4 +38,27 @@ def sniff(data: bytes) -> str | None:
     # PDF readers accept the header anywhere in the first KiB (some scanners prepend junk)
     if b"%PDF-" in data[:1024]:
         return PDF
+    return None
+
+
+_MARKUP = re.compile(
+    rb"<\s*(?:html|head|body|script|iframe|svg|object|embed|meta|img|!doctype|\?xml)", re.I
+)
+
+
+def polyglot(data: bytes, media_type: str) -> str | None:
+    """What else the bytes are besides `media_type` (a ZIP archive, an HTML page), or None.
+
+    A scan is never also an archive; and the junk PDF readers tolerate before `%PDF-` is a
+    scanner's, never markup a browser would run."""
+    if media_type == PDF:
+        prefix = data[: data.find(b"%PDF-")]
+        if _MARKUP.search(prefix):
+            return "html"
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if archive.namelist():
+                return "zip"
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        pass
     return None

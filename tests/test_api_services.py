@@ -72,6 +72,10 @@ def test_postgresql_upgrade_persistence_and_audit_trigger(tmp_path: Path, pg_url
         conn.execute(text("UPDATE audit_log SET reason = 'changed'"))
     with again.engine.connect() as conn, pytest.raises(DatabaseError, match="append-only"):
         conn.execute(text("DELETE FROM audit_log"))
+    with again.engine.connect() as conn, pytest.raises(DatabaseError, match="append-only"):
+        conn.execute(text("TRUNCATE audit_log"))
+    with again.session() as s:
+        assert s.scalar(select(func.count(AuditRow.id))) == 2
     again.dispose()
 
 

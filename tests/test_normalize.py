@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from decimal import Decimal
 
@@ -247,3 +248,37 @@ def test_institution_names(a: str, b: str, expected: NameMatch) -> None:
 def test_a_name_always_matches_itself(name: str) -> None:
     expected = NameMatch.SAME if name.strip() else NameMatch.DIFFERENT
     assert compare_person(name, name) in (expected, NameMatch.SAME)
+
+
+# -- any text at all: a value or the parser's own error, nothing else -------------------------
+
+ocr_text = st.text(
+    alphabet=st.one_of(
+        st.sampled_from("0123456789.,，-/年月日元角分整零壹贰叁肆伍陆柒捌玖拾佰仟万亿Xx ¥￥"),
+        st.characters(),
+    ),
+    max_size=40,
+)
+
+
+@given(ocr_text)
+def test_text_parsers_raise_only_their_own_errors(text: str) -> None:
+    for parse, error in (
+        (parse_amount, MoneyParseError),
+        (parse_upper, MoneyParseError),
+        (parse_date, DateParseError),
+        (idnumber.parse_id_number, idnumber.IdNumberError),
+    ):
+        with contextlib.suppress(error):
+            parse(text)
+
+
+@given(ocr_text, ocr_text)
+def test_checks_and_masks_never_raise(a: str, b: str) -> None:
+    assert isinstance(bankcard.luhn_valid(a), bool)
+    assert isinstance(idnumber.is_valid(a), bool)
+    masked = bankcard.mask(a)
+    digits = bankcard.normalise(a)
+    assert len(digits) <= 8 or digits not in masked
+    assert compare_person(a, b) in set(NameMatch)
+    assert compare_institution(a, b) in set(NameMatch)

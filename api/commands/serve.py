@@ -19,12 +19,11 @@ def serve_command(
     import uvicorn
 
     from api.app import create_app
+    from api.logs import configure_logging
     from api.runtime import Runtime
 
     settings = get_service_settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level)
     rt = Runtime.from_settings(settings)
     log = logging.getLogger("yibao.serve")
     if settings.embedded:
@@ -42,4 +41,5 @@ def serve_command(
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level.lower(),
+        log_config=None,  # uvicorn's loggers go through the redacting root handler
     )

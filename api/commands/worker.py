@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import socket
 from typing import Annotated
@@ -31,7 +30,9 @@ def worker_command(
             err=True,
         )
         raise typer.Exit(2)
-    logging.basicConfig(level=loglevel.upper())
+    from api.logs import configure_logging
+
+    configure_logging(loglevel)
     from api.db import Database
     from api.worker import get_celery
 

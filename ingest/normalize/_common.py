@@ -6,14 +6,48 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from ingest.errors import IntakeCode, IntakeError
 from ingest.pages import Image
 
 Gray = NDArray[np.uint8]
 
 
+def as_page(image: object) -> Image:
+    """`image` as a page image (H×W×3 BGR uint8): grey, alpha, other integer, float and bool
+    arrays converted; anything that is no image at all is IMAGE_CORRUPT."""
+    if not isinstance(image, np.ndarray):
+        raise IntakeError(IntakeCode.IMAGE_CORRUPT, detail={"reason": "not an array"})
+    if image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3 and image.size:
+        return image  # what intake produces: nothing to do
+    shape = [int(n) for n in image.shape]
+    numeric = image.dtype == np.bool_ or np.issubdtype(image.dtype, np.number)
+    channels = 1 if image.ndim == 2 else (shape[2] if image.ndim == 3 else 0)
+    if not numeric or channels not in (1, 2, 3, 4) or image.size == 0:
+        raise IntakeError(IntakeCode.IMAGE_CORRUPT, detail={"reason": "shape", "shape": shape})
+    values = image.reshape(shape[0], shape[1], channels)
+    values = values[:, :, :1] if channels <= 2 else values[:, :, :3]  # alpha dropped
+    if values.dtype == np.bool_:
+        values = values.astype(np.uint8) * 255
+    elif np.issubdtype(values.dtype, np.floating) or np.issubdtype(
+        values.dtype, np.complexfloating
+    ):
+        values = np.real(values).astype(np.float64)
+        if not np.isfinite(values).all():
+            raise IntakeError(IntakeCode.IMAGE_CORRUPT, detail={"reason": "not finite"})
+        if values.max(initial=0.0) <= 1.0:
+            values = values * 255.0
+    elif values.dtype != np.uint8 and values.max(initial=0) > 255:
+        values = values.astype(np.float64) * (255.0 / float(values.max()))
+    values = np.clip(values, 0, 255).astype(np.uint8)
+    if values.shape[2] == 1:
+        values = np.repeat(values, 3, axis=2)
+    return np.ascontiguousarray(values)
+
+
 def to_gray(image: Image) -> Gray:
-    if image.ndim == 2:
+    if image.ndim == 2 and image.dtype == np.uint8:
         return image
+    image = as_page(image)
     return np.asarray(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), dtype=np.uint8)
 
 

@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from ingest.normalize._common import Gray, downscale, ink_mask, to_gray
+from ingest.normalize._common import Gray, as_page, downscale, ink_mask, to_gray
 from ingest.pages import Image
 
 _WORK_SIDE = 900
@@ -175,6 +175,7 @@ def detect_orientation(
     `text_boxes` (optional) is consulted when the ink profiles would turn the page or are
     unsure; its boxes decide when there are enough elongated ones and they agree.
     """
+    image = as_page(image)
     small, factor = downscale(to_gray(image), _WORK_SIDE)
     mask = _text_mask(small)
     if int(np.count_nonzero(mask)) < max(50, small.size // 2000):
@@ -214,6 +215,7 @@ def rotate_quadrant(image: Image, rotation: int) -> Image:
         180: cv2.ROTATE_180,
         270: cv2.ROTATE_90_COUNTERCLOCKWISE,
     }
+    image = as_page(image)
     rotation %= 360
     if rotation == 0:
         return image
@@ -222,6 +224,7 @@ def rotate_quadrant(image: Image, rotation: int) -> Image:
 
 def deskew(image: Image, skew: float, min_angle: float = 0.15) -> Image:
     """Undo a tilt of `skew` degrees (counter-clockwise positive) on an enlarged white canvas."""
+    image = as_page(image)
     if abs(skew) < min_angle:
         return image
     h, w = image.shape[:2]

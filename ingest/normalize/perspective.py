@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from ingest.normalize._common import downscale, to_gray
+from ingest.normalize._common import as_page, downscale, to_gray
 from ingest.pages import Image
 
 Quad = NDArray[np.float32]
@@ -178,7 +178,7 @@ def find_document(image: Image, min_area: float = 0.2, max_area: float = 0.92) -
     just inside its edge and a darker or differently coloured background just outside, counts:
     a flat scan is left alone, and so is the ruled border of a table printed on a page.
     """
-    small_image, factor = downscale(image, 800)
+    small_image, factor = downscale(as_page(image), 800)
     small = to_gray(small_image)
     area_total = float(small.shape[0] * small.shape[1])
     for quad in _candidates(small):
@@ -192,6 +192,7 @@ def find_document(image: Image, min_area: float = 0.2, max_area: float = 0.92) -
 
 def warp_document(image: Image, quad: Quad) -> Image:
     """The document cut out and seen square-on."""
+    image = as_page(image)
     width, height = _size(quad)
     target = np.array(
         [[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], dtype=np.float32

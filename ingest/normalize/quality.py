@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ingest.normalize._common import Gray, downscale, ink_mask, to_gray
+from ingest.normalize._common import Gray, as_page, downscale, ink_mask, to_gray
 from ingest.pages import Image
 from models.documents import Quality
 
@@ -77,6 +77,7 @@ REASONS_ZH: dict[str, str] = {
 
 
 def assess(image: Image) -> QualityReport:
+    image = as_page(image)
     gray, _ = downscale(to_gray(image), _OCR_SIDE)
     sharpness = _sharpness(gray)
     brightness = float(gray.mean()) / 255

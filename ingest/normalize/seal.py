@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from ingest.normalize._common import downscale
+from ingest.normalize._common import as_page, downscale
 from ingest.pages import Image
 
 
@@ -31,7 +31,7 @@ def red_mask(image: Image) -> NDArray[np.uint8]:
 
 def detect_seals(image: Image, min_side_share: float = 0.04) -> list[Seal]:
     """Red, roughly compact blobs at least `min_side_share` of the page's short side across."""
-    small, factor = downscale(image, 1200)
+    small, factor = downscale(as_page(image), 1200)
     mask = red_mask(small)
     if not mask.any():
         return []
@@ -73,6 +73,7 @@ def suppress_seals(image: Image, seals: list[Seal]) -> Image:
     The red channel of red ink is bright while black text stays dark in every channel, so red
     pixels are replaced by their red channel as grey.
     """
+    image = as_page(image)
     if not seals:
         return image
     out = image.copy()
