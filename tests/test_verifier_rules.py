@@ -86,6 +86,20 @@ def test_line_items_that_do_not_add_up() -> None:
     messages = [f.message for f in result.findings if f.code == "LINE_ITEMS_SUM_MISMATCH"]
     assert any("第1行" in m for m in messages)
     assert any("小计" in m for m in messages) and any("总计" in m for m in messages)
+    assert result.decision.outcome == DecisionOutcome.CORRECT  # a printed error: blocking
+
+
+def test_a_misread_quantity_on_a_list_that_adds_up_is_only_a_warning() -> None:
+    """6 read for 9: the amounts still add up to the subtotals and the total, so the line that
+    does not multiply out is a note for the reviewer, not a correction for the applicant; the
+    amounts the decision rests on are confirmed."""
+    documents = inpatient_case()
+    rows = [dict(r) for r in documents[2].value("items")]  # type: ignore[union-attr]
+    rows[0]["quantity"] = rows[0]["quantity"] + 1
+    result = run(set_field(documents, "d3", items=rows))
+    assert "LINE_ITEMS_SUM_MISMATCH" not in codes(result, Severity.BLOCKING)
+    assert "LINE_ITEMS_SUM_MISMATCH" in codes(result, Severity.WARNING)
+    assert result.decision.outcome == DecisionOutcome.ACCEPT
 
 
 def test_already_settled_is_rejected() -> None:
