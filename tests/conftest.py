@@ -7,6 +7,7 @@ import os
 import secrets
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -25,27 +26,35 @@ def require_service(name: str, host: str, port: int) -> None:
         pytest.skip(message)
 
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh PostgreSQL database, dropped afterwards."""
+@contextmanager
+def fresh_pg_database(prefix: str = "yibao_test_") -> Iterator[str]:
+    """A new database on the machine's PostgreSQL, dropped afterwards (the server is shared:
+    never stopped by a test)."""
     from sqlalchemy import text
 
     from api.db import Database
 
     require_service("PostgreSQL", "127.0.0.1", 5432)
-    name = "yibao_test_" + secrets.token_hex(4)
-    admin = Database(PG_ADMIN)
+    name = prefix + secrets.token_hex(4)
+    admin = Database(f"{PG_SERVER}/test")
     with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+        yield f"{PG_SERVER}/{name}"
     finally:
         with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database, dropped afterwards."""
+    with fresh_pg_database() as url:
+        yield url
 
 
 @pytest.fixture

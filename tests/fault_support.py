@@ -21,16 +21,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
 
-from api.db import Database
 from models.documents import Document
 from tests.api_support import FACTS, ITEM, REGION, TOKENS
-from tests.conftest import REQUIRE_SERVICES, require_service
+from tests.conftest import REQUIRE_SERVICES
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
-SHARED_PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
 
 
 def require_binary(name: str, found: str | None) -> None:
@@ -176,22 +173,6 @@ class PrivatePostgres:
         with suppress(subprocess.CalledProcessError):  # not running
             self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
-
-
-@contextmanager
-def shared_pg_database() -> Iterator[str]:
-    """A fresh database on the machine's PostgreSQL, dropped afterwards."""
-    require_service("PostgreSQL", "127.0.0.1", 5432)
-    name = "yibao_fault_" + secrets.token_hex(4)
-    admin = Database(f"{SHARED_PG}/test")
-    with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{SHARED_PG}/{name}"
-    finally:
-        with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 class Stack:

@@ -19,12 +19,11 @@ from ingest.storage.s3 import S3Storage
 from models.documents import Document
 from tests.api_support import A, FakeExtractor, case_documents, make_files
 from tests.builders import set_field
-from tests.conftest import require_service
+from tests.conftest import fresh_pg_database, require_service
 from tests.fault_support import (
     PrivatePostgres,
     PrivateRedis,
     free_port,
-    shared_pg_database,
     stack,
     submit,
     wait_decided,
@@ -68,7 +67,7 @@ def assert_decided_once(db_url: str, body: dict[str, Any]) -> None:
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    with shared_pg_database() as url:
+    with fresh_pg_database("yibao_fault_") as url:
         yield url
 
 
