@@ -125,6 +125,22 @@ def principal(request: Request) -> Principal:
 Who = Annotated[Principal, Depends(principal)]
 
 
+def _known_caller(request: Request) -> bool:
+    """Whether a request may send a body: the API's by its bearer token, the web UI's by its
+    session cookie (its sign-in form carries the token itself)."""
+    path = request.url.path
+    try:
+        if path == ui.LOGIN_PATH:
+            return True
+        if path.startswith(ui.PREFIX + "/"):
+            ui.session.ui_principal(request)
+        else:
+            principal(request)
+    except (ApiError, ui.session.LoginRequiredError):
+        return False
+    return True
+
+
 def create_app(rt: Runtime, *, migrate: bool | None = None) -> FastAPI:
     run_migrations = rt.settings.migrate_on_start if migrate is None else migrate
 
@@ -198,12 +214,9 @@ def create_app(rt: Runtime, *, migrate: bool | None = None) -> FastAPI:
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         started = time.perf_counter()
-        if request.method in BODY_METHODS:
+        if request.method in BODY_METHODS and not _known_caller(request):
             # an unknown caller is turned away before its body is read or spooled
-            try:
-                principal(request)
-            except ApiError as exc:
-                return _error(exc.status, exc.code, exc.message_zh)
+            return _error(401, "UNAUTHORIZED", "请提供有效的访问令牌（Authorization: Bearer …）")
         response = await call_next(request)
         route = request.scope.get("route")
         path = getattr(route, "path", "unmatched")

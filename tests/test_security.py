@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.runtime import Runtime
 from api.settings import TokenUser
+from api.ui import routes as ui_routes
 from tests.api_support import (
     FACTS,
     ITEM,
@@ -56,6 +57,8 @@ REVIEWER = {
     ("PUT", "/submissions/{submission_id}/decision"),
 }
 """Reviewers and admins only (403 for applicants and clerks)."""
+STAFF = {("GET", "/coversheets.pdf")}
+"""Clerks, reviewers and admins (403 for applicants): printing cover sheets for mailed claims."""
 # every other operation names a submission and is open to its owner, reviewers and admins:
 # anyone else gets 404, the same answer as for a submission that does not exist
 
@@ -86,6 +89,8 @@ def _request(c: TestClient, method: str, path: str, sid: str, headers: dict[str,
         kwargs["json"] = {"action": "confirm", "reason": "安全测试"}
     elif path.endswith("/decision"):
         kwargs["json"] = {"outcome": "review", "reason": "安全测试"}
+    elif path == "/coversheets.pdf":
+        kwargs["params"] = {"item": ITEM, "region": REGION}
     return c.request(method, url, headers=headers, **kwargs)
 
 
@@ -108,9 +113,9 @@ def test_every_operation_checks_role_and_ownership(
     _, c, sid = secured
     operations = _operations(c.get("/openapi.json").json())
     owned = {op for op in operations if "{submission_id}" in op[1]} - REVIEWER
-    unclassified = set(operations) - PUBLIC - CREATE - REVIEWER - owned
+    unclassified = set(operations) - PUBLIC - CREATE - REVIEWER - STAFF - owned
     assert not unclassified, f"classify the new endpoints in tests/test_security.py: {unclassified}"
-    assert set(operations) >= PUBLIC | CREATE | REVIEWER, "a classified endpoint is gone"
+    assert set(operations) >= PUBLIC | CREATE | REVIEWER | STAFF, "a classified endpoint is gone"
 
     for method, path in operations:
         op = f"{method} {path}"
@@ -128,6 +133,11 @@ def test_every_operation_checks_role_and_ownership(
                 assert r.status_code == 403, f"{op} as {who}"
                 assert r.json()["error"]["code"] == "FORBIDDEN"
             assert _request(c, method, path, sid, R).status_code not in (401, 403, 404), op
+        if (method, path) in STAFF:
+            r = _request(c, method, path, sid, P)
+            assert r.status_code == 403 and r.json()["error"]["code"] == "FORBIDDEN", op
+            for who in (A, R):
+                assert _request(c, method, path, sid, who).status_code == 200, f"{op} as {who}"
         if (method, path) in owned:
             for who in (B, P):  # another clerk, an applicant: as if it did not exist
                 r = _request(c, method, path, sid, who)
@@ -150,16 +160,31 @@ def test_an_applicant_sees_only_their_own(secured: tuple[Runtime, TestClient, st
     assert c.get(f"/submissions/{other}", headers=P).status_code == 404
 
 
+def _flat_routes(routes: list[Any]) -> Iterator[Any]:
+    """Every route, those of included routers (the UI's, the batches') included."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from _flat_routes(inner.routes)
+        else:
+            yield route
+
+
 def test_stored_files_are_reachable_only_through_guarded_routes(
     secured: tuple[Runtime, TestClient, str],
 ) -> None:
     rt, c, sid = secured
     app = c.app
     docs = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
-    for route in app.routes:  # type: ignore[attr-defined]
-        # no static mount or file route beside the API: every way to bytes is an operation
-        # checked above
-        assert isinstance(route, APIRoute) or getattr(route, "path", None) in docs, route
+    for route in _flat_routes(app.routes):  # type: ignore[attr-defined]
+        # no file route beside the API and the web UI (whose routes check the session cookie
+        # as the API checks the bearer token): every way to stored bytes is checked; the one
+        # static mount holds the UI's own CSS and JavaScript, packaged with the code
+        path = getattr(route, "path", None)
+        if path == "/ui/static":
+            assert Path(route.app.directory).is_relative_to(Path(ui_routes.__file__).parent)
+            continue
+        assert isinstance(route, APIRoute) or path in docs, route
     # the API never hands out where a file is stored (a path, a file:// or presigned URL)
     body = c.get(f"/submissions/{sid}", headers=A).text
     audit = c.get(f"/submissions/{sid}/audit", headers=A).text

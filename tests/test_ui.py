@@ -354,3 +354,15 @@ def test_intake_prints_cover_sheets_with_the_session(tmp_path: Path) -> None:
         assert any(refs[0] in p and ITEM in p for p in payloads), payloads
         bad = c.get("/ui/coversheets.pdf?item=nonsense")
         assert bad.status_code == 404 and bad.json()["error"]["code"] == "UNKNOWN_ITEM"
+
+
+def test_ui_posts_without_a_session_are_refused_before_the_body(tmp_path: Path) -> None:
+    """The early check that keeps unknown callers' bodies out knows the UI's session cookie:
+    signing in (the token in the form) still works, anything else needs the session."""
+    rt, _, _ = make_runtime(tmp_path)
+    with client(rt) as c:
+        r = c.post("/ui/intake", files=[("files", ("a.png", b"x" * 1000, "image/png"))])
+        assert r.status_code == 401 and r.json()["error"]["code"] == "UNAUTHORIZED"
+        _login(c, "tok-a")  # the sign-in form itself passes
+        page = c.get("/ui/intake", headers=HTML)
+        assert page.status_code == 200

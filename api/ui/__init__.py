@@ -6,7 +6,12 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from api.ui import session
 from api.ui.routes import STATIC_DIR, router
+
+PREFIX = router.prefix
+LOGIN_PATH = f"{PREFIX}/login"
+__all__ = ["LOGIN_PATH", "PREFIX", "mount", "session"]
 
 
 def mount(app: FastAPI) -> None:
