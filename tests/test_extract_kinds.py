@@ -120,6 +120,10 @@ def test_id_card_name_not_read_is_never_a_misread_label() -> None:
     faint = [ln for ln in FRONT if ln.text not in ("姓名", "住址")]
     d = only(extract([page(1, faint + BACK, w=1240, h=1754)]), K.ID_CARD)
     assert d.value("name") == "张桂香"
+    # nor is the 性别/民族 row read without its labels (男民汉), even when it comes first
+    nameless = [ln for ln in faint if ln.text != "张桂香"] + [line("男民汉", 470, 200)]
+    d = only(extract([page(1, nameless + BACK, w=1240, h=1754)]), K.ID_CARD)
+    assert d.value("name") is None
 
 
 def test_vertical_text_page_is_turned_back() -> None:

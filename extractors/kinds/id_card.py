@@ -188,6 +188,7 @@ def _unlabelled_name(lines: list[Line]) -> c.ExtractedField | None:
         and ln.n not in _NOT_NAMES
         and not any(ln.n.startswith(x) for x in LABELS)
         and not _like_label(ln.n)
+        and ln.n[0] not in "男女"  # the 性别/民族 row with its labels unread (男民汉)
         and (label is None or (ln.page == label.page and ln.x0 > label.x1 - 0.2 * label.h))
         and (id_line is None or (ln.page == id_line.page and ln.cy < id_line.cy))
     ]
