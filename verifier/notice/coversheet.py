@@ -116,23 +116,32 @@ def _known(ref: CoverSheetRef) -> dict[str, object]:
     return {k: v for k, v in known.items() if k != "channel"}
 
 
-def render_cover_html(sheets: Sequence[CoverSheet], *, printed_on: dt.date | None = None) -> str:
+def render_cover_html(
+    sheets: Sequence[CoverSheet], *, printed_on: dt.date | None = None, denser: bool = False
+) -> str:
     template = _environment().get_template("coversheet.html.j2")
     return template.render(
         sheets=sheets,
         printed_on=(printed_on or dt.date.today()).isoformat(),
         font_urls={face.value: url for face, url in font_urls().items()},
+        denser=denser,
     )
 
 
 def render_cover_pdf(sheets: Sequence[CoverSheet], *, printed_on: dt.date | None = None) -> bytes:
+    """One page per sheet: a sheet that runs onto a second page (long checklist, facts, the
+    conditions they mark) is set smaller, since a page without the QR code would be taken for
+    a material of the envelope."""
     before = ImageFile.LOAD_TRUNCATED_IMAGES  # see verifier.notice.pdf: WeasyPrint sets it
     try:
         import weasyprint  # type: ignore[import-untyped]
 
-        pdf: bytes = weasyprint.HTML(
-            string=render_cover_html(sheets, printed_on=printed_on)
-        ).write_pdf()
+        for denser in (False, True):
+            html = render_cover_html(sheets, printed_on=printed_on, denser=denser)
+            document = weasyprint.HTML(string=html).render()
+            if len(document.pages) <= len(sheets):
+                break
+        pdf: bytes = document.write_pdf()
     finally:
         ImageFile.LOAD_TRUNCATED_IMAGES = before
     return pdf
