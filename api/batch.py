@@ -46,7 +46,7 @@ from ingest.batch_split import (
 )
 from ingest.pipeline import Pipeline
 from models.catalog_loader import Catalog
-from models.facts import CaseFacts
+from models.facts import CaseFacts, facts_error_zh, facts_text
 from verifier.registry import InvoiceRegistry
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ SUMMARY_HEADER = (
     "告知书",
     "错误",
     "申报编号",
+    "案件事实",
 )
 TEMP_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".lock")
 
@@ -99,6 +100,9 @@ class SummaryRow:
     error_message: str | None = None
     submission: str | None = None
     """The service's submission id, when the service's watcher filed the envelope."""
+    facts: dict[str, Any] = field(default_factory=dict)
+    """The case facts the envelope was verified with (the batch's defaults overridden by its
+    cover sheet's), JSON values by name; the channel is the cover sheet's own column."""
 
     def csv_row(self) -> list[str]:
         return [
@@ -112,6 +116,7 @@ class SummaryRow:
             self.notice or "",
             f"{self.error} {self.error_message or ''}".strip() if self.error else "",
             self.submission or "",
+            facts_text(self.facts),
         ]
 
 
@@ -295,11 +300,14 @@ def _verify_one(
         return row
     item = found[0]
     row.item, row.item_name = item.key, item.name
+    raw = {**(facts or {}), **cover.case_facts(), "channel": cover.channel.value}
     try:
-        case_facts = CaseFacts.model_validate({**(facts or {}), "channel": cover.channel.value})
+        case_facts = CaseFacts.model_validate(raw)
     except ValidationError as exc:
-        row.error, row.error_message = "BAD_FACTS", f"案件事实有误：{exc.errors()[0]['msg']}"
+        row.error, row.error_message = "BAD_FACTS", facts_error_zh(exc)
         return row
+    used = case_facts.model_dump(mode="json", exclude_none=True)
+    row.facts = {k: v for k, v in used.items() if k != "channel"}
     paths = write_files(folder / "files", sub.files)
     try:
         outcome = process(
@@ -335,6 +343,7 @@ def cover_json(sub: SplitSubmission) -> dict[str, Any]:
         "item": sub.cover.item,
         "region": sub.cover.region,
         "channel": sub.cover.channel.value,
+        "facts": sub.cover.case_facts(),
         "cover_pages": [_page_json(p) for p in sub.cover_pages],
         "pages": [_page_json(p) for p in sub.pages],
         "materials": [f.provenance() for f in sub.files],

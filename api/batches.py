@@ -10,10 +10,11 @@ The intake UI links `GET /coversheets.pdf?item=…&region=…&count=…` for the
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -26,8 +27,14 @@ from api.runtime import Runtime
 from api.service import ApiError, Upload, parse_channel
 from api.watch import FolderWatcher, WatchLockedError
 from ingest.batch_split import SplitSubmission
-from models.catalog_loader import Catalog
-from models.coversheet import CoverSheetPayloadError, CoverSheetRef, references
+from models.catalog_loader import Catalog, EffectiveItem
+from models.coversheet import (
+    MAX_PAYLOAD_BYTES,
+    CoverSheetPayloadError,
+    CoverSheetRef,
+    cover_facts,
+    references,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,38 +64,88 @@ def coversheets(
     channel: Annotated[str, Query(description="邮寄 / 网上 / 现场")] = "邮寄",
     count: Annotated[int, Query(ge=1, le=200)] = 1,
     ref: Annotated[str | None, Query(description="reference (default: new ones)")] = None,
+    facts: Annotated[
+        str | None,
+        Query(description='case facts as a JSON object, e.g. {"visit_type": "inpatient"}'),
+    ] = None,
 ) -> Response:
-    return coversheet_response(who, item, region, channel, count, ref)
+    return coversheet_response(who, item, region, channel, count, ref, facts_json(facts))
+
+
+def facts_json(text: str | None) -> dict[str, Any]:
+    """The `facts` query parameter: a JSON object of case facts (empty: none)."""
+    if not text or not text.strip():
+        return {}
+    try:
+        raw = json.loads(text)
+    except ValueError:
+        raw = None
+    if not isinstance(raw, dict):
+        raise ApiError(422, "BAD_FACTS", "案件事实须为 JSON 对象")
+    return raw
+
+
+def cover_sheet_refs(
+    item: str,
+    region: str | None,
+    channel: str,
+    count: int,
+    ref: str | None,
+    facts: dict[str, Any],
+) -> tuple[EffectiveItem, list[CoverSheetRef]]:
+    """The item and the references of the cover sheets to print, the case facts validated
+    as for a submission (the CLI and the API alike); ApiError with a code when bad."""
+    try:
+        found = Catalog.load().find(item, region)
+    except KeyError as exc:
+        raise ApiError(404, "UNKNOWN_REGION", f"地区不存在：{exc.args[0]}") from None
+    if len(found) != 1:
+        problem = "不存在" if not found else "对应多个孙项，请写明孙项编码"
+        raise ApiError(404 if not found else 422, "UNKNOWN_ITEM", f"事项“{item}”{problem}")
+    ch = parse_channel(channel)
+    if "channel" in facts:
+        raise ApiError(422, "BAD_FACTS", "办理渠道请用 channel 参数（--channel）指定")
+    sheet_facts = cover_facts(service.parse_facts(facts, ch))
+    try:
+        refs = [
+            CoverSheetRef(r, found[0].key, region, ch, sheet_facts) for r in references(ref, count)
+        ]
+    except CoverSheetPayloadError:
+        raise ApiError(
+            422, "BAD_REFERENCE", "收件编号只能包含字母、数字、点、横线和下划线"
+        ) from None
+    size = max(len(r.payload().encode()) for r in refs)
+    if size > MAX_PAYLOAD_BYTES:
+        raise ApiError(
+            422,
+            "TOO_MANY_FACTS",
+            f"封面二维码容纳不下这么多案件事实（{size} 字节，上限 {MAX_PAYLOAD_BYTES}）："
+            "请只填写影响材料清单的事实，或缩短收件编号",
+        )
+    return found[0], refs
 
 
 def coversheet_response(
-    who: Principal, item: str, region: str | None, channel: str, count: int, ref: str | None
+    who: Principal,
+    item: str,
+    region: str | None,
+    channel: str,
+    count: int,
+    ref: str | None,
+    facts: dict[str, Any] | None = None,
 ) -> Response:
     """Cover sheets as a PDF download, for the API and the web UI alike."""
     from verifier.notice.coversheet import build_cover_sheets, render_cover_pdf
 
     if who.role == "applicant":
         raise ApiError(403, "FORBIDDEN", "仅经办人员可打印封面")
-    try:
-        found = Catalog.load().find(item, region)
-    except KeyError as exc:
-        raise ApiError(404, "UNKNOWN_REGION", str(exc.args[0])) from None
-    if len(found) != 1:
-        problem = "不存在" if not found else "对应多个孙项，请写明孙项编码"
-        raise ApiError(404 if not found else 422, "UNKNOWN_ITEM", f"事项“{item}”{problem}")
-    ch = parse_channel(channel)
-    try:
-        refs = [CoverSheetRef(r, found[0].key, region, ch) for r in references(ref, count)]
-    except CoverSheetPayloadError:
-        raise ApiError(
-            422, "BAD_REFERENCE", "收件编号只能包含字母、数字、点、横线和下划线"
-        ) from None
-    pdf = render_cover_pdf(build_cover_sheets(found[0], refs))
+    entry, refs = cover_sheet_refs(item, region, channel, count, ref, facts or {})
+    pdf = render_cover_pdf(build_cover_sheets(entry, refs))
     return Response(
         pdf,
         media_type="application/pdf",
         headers={
-            "Content-Disposition": f'attachment; filename="coversheets-{found[0].key}.pdf"',
+            "Content-Disposition": f'attachment; filename="coversheets-{entry.key}.pdf"',
             "X-Yibao-References": ",".join(r.ref for r in refs),
         },
     )
@@ -112,7 +169,7 @@ def service_submissions(rt: Runtime) -> EnvelopeHandler:
                 item=cover.item,
                 region=cover.region,
                 channel=cover.channel.value,
-                facts={},
+                facts=cover.case_facts(),
                 uploads=uploads,
                 submission_id=sid,
             )
@@ -120,6 +177,7 @@ def service_submissions(rt: Runtime) -> EnvelopeHandler:
             row.error, row.error_message = exc.code, exc.message_zh
             return row
         row.submission = created.id
+        row.facts = {k: v for k, v in created.facts.items() if k != "channel"}
         row.item = created.item_key
         row.item_name = Catalog.load().effective(created.item_key, cover.region).name
         write_json(folder / "submission.json", {"submission": created.id, **cover_json(sub)})

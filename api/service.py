@@ -32,7 +32,7 @@ from ingest import sniff
 from ingest.filenames import display_name
 from models.catalog_loader import Catalog
 from models.documents import DecisionOutcome, Finding, SubmissionStatus
-from models.facts import CHANNEL_LABELS, CaseFacts, Channel
+from models.facts import CHANNEL_LABELS, CaseFacts, Channel, facts_error_zh
 from verifier.decision import decide
 
 log = logging.getLogger(__name__)
@@ -125,9 +125,7 @@ def parse_facts(raw: dict[str, Any], channel: Channel) -> CaseFacts:
     try:
         return CaseFacts.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(x) for x in first["loc"])
-        raise ApiError(422, "BAD_FACTS", f"案件事实“{where}”有误：{first['msg']}") from None
+        raise ApiError(422, "BAD_FACTS", facts_error_zh(exc)) from None
 
 
 def _store(rt: Runtime, uploads: list[Upload]) -> list[tuple[Upload, str, str]]:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
 class Channel(StrEnum):
@@ -89,3 +89,58 @@ class CaseFacts(BaseModel):
 
 
 FACT_NAMES: frozenset[str] = frozenset(CaseFacts.model_fields)
+
+
+def _fact_base(name: str) -> Any:
+    """The fact's type without its `| None`."""
+    annotation = CaseFacts.model_fields[name].annotation
+    return next(a for a in get_args(annotation) if a is not type(None))
+
+
+def fact_choices(name: str) -> list[tuple[str, str]] | None:
+    """A Literal fact's values with their Chinese names (the description's `/`-separated
+    words after `：`, when they line up; else the values themselves); None for other facts."""
+    base = _fact_base(name)
+    if get_origin(base) is not Literal:
+        return None
+    values = [str(v) for v in get_args(base)]
+    desc = CaseFacts.model_fields[name].description or name
+    label, _, words = desc.partition("：")
+    names = (words or label).split("/")
+    return list(zip(values, names if len(names) == len(values) else values, strict=True))
+
+
+def fact_label(name: str) -> str:
+    """The fact's Chinese label: a Literal's description up to `：`, else the description."""
+    desc = CaseFacts.model_fields[name].description or name
+    return desc.partition("：")[0] if fact_choices(name) is not None else desc
+
+
+def fact_value_label(name: str, value: Any) -> str:
+    """A fact's value in Chinese (是/否, a Literal's word, a channel's name)."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if name in FACT_NAMES and _fact_base(name) is bool:  # a raw 1/0 or true/false
+        return "是" if str(value).lower() in ("1", "true", "yes") else "否"
+    if name == "channel":
+        return Channel(value).label
+    choices = dict(fact_choices(name) or [])
+    return choices.get(str(value), str(value))
+
+
+def facts_text(facts: dict[str, Any]) -> str:
+    """Known facts in Chinese, e.g. `门诊/住院：住院；外伤或意外伤害就医：是`."""
+    return "；".join(f"{fact_label(k)}：{fact_value_label(k, v)}" for k, v in facts.items())
+
+
+def facts_error_zh(exc: ValidationError) -> str:
+    """The first problem of CaseFacts validation, in Chinese with the allowed values."""
+    first = exc.errors()[0]
+    name = str(first["loc"][0]) if first["loc"] else ""
+    if name not in FACT_NAMES:
+        return f"未知的案件事实“{name}”"
+    choices = fact_choices(name)
+    if choices is None and _fact_base(name) is bool:
+        choices = [("true", "是"), ("false", "否")]
+    allowed = "，可选：" + "、".join(f"{v}（{w}）" for v, w in choices) if choices else ""
+    return f"案件事实“{fact_label(name)}”（{name}）的值“{first.get('input')}”无效{allowed}"

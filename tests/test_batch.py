@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,9 +32,17 @@ from ingest.qr import decode_qr
 from ingest.settings import IngestSettings
 from ingest.storage import sha256_hex
 from models.catalog_loader import Catalog
-from models.coversheet import CoverSheetPayloadError, CoverSheetRef, parse_payload, references
+from models.coversheet import (
+    FACT_CODES,
+    MAX_PAYLOAD_BYTES,
+    CoverSheetPayloadError,
+    CoverSheetRef,
+    cover_facts,
+    parse_payload,
+    references,
+)
 from models.documents import Document, Page
-from models.facts import Channel
+from models.facts import FACT_NAMES, CaseFacts, Channel
 from samples.mailed import Envelope, case_pages, cover_images, envelope_pages, write_pdf
 from tests.api_support import A, R, client, make_runtime, page_png
 from verifier.registry import SqliteInvoiceRegistry
@@ -101,6 +110,30 @@ def test_cover_payload_round_trip_and_bad_payloads() -> None:
     for bad in ("YBCS1|R1|x|-", "YBCS2|R1|x|-|mail", "YBCS1|R 1|x|-|mail", "YBCS1|R1|x|-|fax"):
         with pytest.raises(CoverSheetPayloadError):
             parse_payload(bad)
+    # with case facts: YBCS2, two-letter codes, booleans 1/0, canonical order
+    facts = cover_facts(CaseFacts(visit_type="inpatient", trauma=True, claim_amount="1234.50"))
+    with_facts = CoverSheetRef("YJ20260320-0A1B2C", "002036006002", None, Channel.MAIL, facts)
+    assert with_facts.payload() == (
+        "YBCS2|YJ20260320-0A1B2C|002036006002|-|mail|ca=1234.50,tr=1,vt=inpatient"
+    )
+    assert parse_payload(with_facts.payload()) == with_facts
+    assert parse_payload("YBCS2|R1|x|-|mail|vt=inpatient,tr=true").facts == (
+        ("trauma", "1"),
+        ("visit_type", "inpatient"),
+    )
+    assert CaseFacts.model_validate(with_facts.case_facts()).trauma is True
+    for bad in (
+        "YBCS2|R1|x|-|mail|",  # facts segment present but empty
+        "YBCS2|R1|x|-|mail|zz=1",  # unknown code
+        "YBCS2|R1|x|-|mail|vt=hospital",  # not a value of the fact
+        "YBCS2|R1|x|-|mail|vt=inpatient,vt=outpatient",
+        "YBCS1|R1|x|-|mail|vt=inpatient",  # YBCS1 has no facts field
+    ):
+        with pytest.raises(CoverSheetPayloadError):
+            parse_payload(bad)
+    # every fact but the channel has a code, and no code is used twice
+    assert set(FACT_CODES) == FACT_NAMES - {"channel"}
+    assert len(set(FACT_CODES.values())) == len(FACT_CODES)
     assert references("BOX7", 3) == ["BOX7-01", "BOX7-02", "BOX7-03"]
     fresh = references(None, 2)
     assert len(set(fresh)) == 2 and all(r.startswith("YJ") for r in fresh)
@@ -275,7 +308,16 @@ def test_coversheets_endpoint_and_the_service_watcher(tmp_path: Path) -> None:
     )
     with client(rt) as c:
         assert c.get("/coversheets.pdf", params={"item": "002036005000"}).status_code == 401
-        r = c.get("/coversheets.pdf", params={"item": "002036005000", "count": 2}, headers=A)
+        for facts in ("[1]", '{"insured_type": "retired"}', '{"nope": 1}'):
+            bad = c.get(
+                "/coversheets.pdf", params={"item": "002036005000", "facts": facts}, headers=A
+            )
+            assert bad.status_code == 422 and bad.json()["error"]["code"] == "BAD_FACTS"
+        r = c.get(
+            "/coversheets.pdf",
+            params={"item": "002036005000", "count": 2, "facts": '{"insured_type": "resident"}'},
+            headers=A,
+        )
         assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
         refs = r.headers["x-yibao-references"].split(",")
         assert len(refs) == 2
@@ -294,11 +336,13 @@ def test_coversheets_endpoint_and_the_service_watcher(tmp_path: Path) -> None:
         with summary.open(encoding="utf-8-sig") as fh:
             rows = list(csv.DictReader(fh))
         assert [row["收件编号"] for row in rows] == refs
+        assert [row["案件事实"] for row in rows] == ["参保类型：城乡居民"] * 2
         # each envelope is a submission of the service, processed by its tasks
         for row in rows:
             body = c.get(f"/submissions/{row['申报编号']}", headers=R).json()
             assert body["status"] == "decided" and body["channel"] == "mail"
             assert body["item"] == "002036005000" and len(body["files"]) == 1
+            assert body["facts"]["insured_type"] == "resident"  # from the cover sheet's QR code
         # the same scan dropped again files nothing twice
         _drop(scan, inbox)
         _wait_for(inbox / "done" / "scan-1.pdf")
@@ -344,7 +388,23 @@ def test_a_reference_on_two_envelopes_is_two_submissions_and_a_rescan_is_one(
     assert envelope_keys(split) == ["R-A", "R-B", "R-A-dup2"]
 
 
-COUNTY_REF = CoverSheetRef("YJ20260320-ABCDEF", "002036006002", "sanming-mingxi")
+# the largest QR code printed in practice: the county's dense sheet with several case facts
+COUNTY_REF = CoverSheetRef(
+    "YJ20260320-ABCDEF",
+    "002036006002",
+    "sanming-mingxi",
+    facts=cover_facts(
+        CaseFacts(
+            visit_type="inpatient",
+            insured_type="flexible",
+            maternity_event="delivery",
+            emergency_away=False,
+            claim_amount="12345.60",
+            trauma=True,
+            referral=True,
+        )
+    ),
+)
 
 
 @pytest.fixture(scope="module")
@@ -365,3 +425,86 @@ def test_a_cover_sheet_is_recognised_however_it_was_fed(
     turned.save(buf, format="JPEG", quality=50)
     scanned = np.asarray(Image.open(buf).convert("RGB"))[:, :, ::-1].copy()
     assert find_cover(decode_qr(scanned)) == (COUNTY_REF, None)
+
+
+def test_the_largest_payload_a_sheet_may_carry_is_tested_above() -> None:
+    assert len(COUNTY_REF.payload()) in range(MAX_PAYLOAD_BYTES - 5, MAX_PAYLOAD_BYTES + 1)
+
+
+def test_coversheet_command_puts_the_case_facts_on_the_sheet_and_refuses_bad_ones(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "cs.pdf"
+    base = ["coversheet", "--item", "002036006002", "--region", "sanming-mingxi", "--ref", "F1"]
+    result = CliRunner().invoke(
+        app, [*base, "--fact", "visit_type=inpatient", "--fact", "trauma=true", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    split = split_stack([(out.name, out.read_bytes())], settings=IngestSettings(data_dir=tmp_path))
+    (sub,) = split.submissions
+    assert sub.cover.case_facts() == {"trauma": "1", "visit_type": "inpatient"}
+    doc = pdfium.PdfDocument(out)
+    text = doc[0].get_textpage().get_text_range()
+    doc.close()
+    assert "门诊/住院：住院" in text and "外伤或意外伤害就医：是" in text
+    assert "本件适用：住院报销" in text and "本件适用：外伤患者" in text
+    assert "门诊报销" not in text  # 处方底方/门诊病历 is ruled out by visit_type=inpatient
+
+    refused = {
+        "visit_type=hospital": ("BAD_FACTS", "门诊/住院"),
+        "trauma=maybe": ("BAD_FACTS", "外伤"),
+        "channel=mail": ("BAD_FACTS", "办理渠道"),
+        "no_such_fact=1": ("", "不是key=value形式的已知事实"),
+    }
+    for pair, (code, words) in refused.items():
+        bad = CliRunner().invoke(app, [*base, "--fact", pair, "-o", str(tmp_path / "x.pdf")])
+        flat = re.sub(r"[\s│]", "", bad.output)  # rich wraps the message in a box
+        assert bad.exit_code == 2 and code in flat and words in flat, (pair, bad.output)
+    assert not (tmp_path / "x.pdf").exists()
+    many = [f"--fact={k}" for k in ("visit_type=inpatient", "insured_type=flexible")]
+    many += [f"--fact={k}=true" for k in ("trauma", "referral", "emergency_away")]
+    many += ["--fact=maternity_event=delivery", "--fact=claim_amount=123456.78"]
+    many += ["--fact=nationality_group=hk_macao_taiwan", "--fact=employer_type=state_owned"]
+    too_long = CliRunner().invoke(app, [*base, *many, "-o", str(tmp_path / "x.pdf")])
+    assert too_long.exit_code == 2 and "TOO_MANY_FACTS" in too_long.output
+
+
+def test_each_envelope_is_verified_with_its_own_cover_sheet_facts(
+    settings: IngestSettings, tmp_path: Path
+) -> None:
+    """No OCR-heavy pages: one small page per envelope (the same page, OCR'd once)."""
+    item, region = "002036006002", "sanming-mingxi"
+    inpatient = CoverSheetRef(
+        "F-IN", item, region, facts=cover_facts(CaseFacts(visit_type="inpatient"))
+    )
+    default = CoverSheetRef("F-DEFAULT", item, region)  # an old YBCS1 sheet: no facts
+    cover_in, cover_default = cover_images([inpatient, default])
+    page = Image.open(io.BytesIO(page_png("材料"))).convert("RGB")
+    stack = tmp_path / "stack"
+    write_pdf(stack / "scan.pdf", [cover_in, page, cover_default, page])
+    out = tmp_path / "out"
+    report = _run(stack, out, settings, CountingExtract(), facts={"visit_type": "outpatient"})
+
+    assert {r.ref: r.facts for r in report.rows} == {
+        "F-IN": {"visit_type": "inpatient"},  # the sheet's own facts win over the default
+        "F-DEFAULT": {"visit_type": "outpatient"},
+    }
+
+    def state(ref: str) -> dict[str, str]:
+        body = json.loads((out / ref / "result.json").read_text(encoding="utf-8"))
+        assert (
+            body["facts"]["visit_type"]
+            == report.rows[0 if ref == "F-IN" else 1].facts["visit_type"]
+        )
+        return {c["material"]: c["state"] for c in body["checklist"]}
+
+    # required (and so missing: the envelope holds just a blank page) or not applicable
+    assert state("F-IN")["discharge_or_diagnosis"] == "missing"  # 出院小结/诊断证明
+    assert state("F-IN")["prescription_or_record"] == "not_applicable"
+    assert state("F-DEFAULT")["discharge_or_diagnosis"] == "not_applicable"
+    assert state("F-DEFAULT")["prescription_or_record"] == "missing"  # 处方底方/门诊病历
+    cover = json.loads((out / "F-IN" / "result.json").read_text(encoding="utf-8"))["cover"]
+    assert cover["facts"] == {"visit_type": "inpatient"}
+    with (out / "summary.csv").open(encoding="utf-8-sig") as fh:
+        rows = {r["收件编号"]: r["案件事实"] for r in csv.DictReader(fh)}
+    assert rows == {"F-IN": "门诊/住院：住院", "F-DEFAULT": "门诊/住院：门诊"}

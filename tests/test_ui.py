@@ -352,6 +352,13 @@ def test_intake_prints_cover_sheets_with_the_session(tmp_path: Path) -> None:
         assert len(pages) == 2
         payloads = [p for raw in pages if raw.image is not None for p in decode_qr(raw.image)]
         assert any(refs[0] in p and ITEM in p for p in payloads), payloads
+        # the facts chosen on the intake form go into the QR code
+        facts = {"item": ITEM, "region": REGION, "facts": '{"trauma": "true"}'}
+        r = c.get("/ui/coversheets.pdf", params=facts)
+        assert r.status_code == 200
+        (raw,) = list(iter_pages(r.content, "application/pdf", settings))
+        assert raw.image is not None
+        assert any(p.startswith("YBCS2|") and p.endswith("|tr=1") for p in decode_qr(raw.image))
         bad = c.get("/ui/coversheets.pdf?item=nonsense")
         assert bad.status_code == 404 and bad.json()["error"]["code"] == "UNKNOWN_ITEM"
 

@@ -23,13 +23,12 @@ from rich.table import Table
 from api.batch import BatchReport, run_batch, stack_paths
 from api.batch_journal import BatchJournal
 from api.commands.verify import OUTCOME_STYLE, parse_facts
-from api.service import ApiError, parse_channel
+from api.service import ApiError
 from api.watch import FolderWatcher, WatchLockedError
 from ingest.pipeline import Pipeline
 from ingest.settings import get_settings
-from models.catalog_loader import Catalog
-from models.coversheet import CoverSheetPayloadError, CoverSheetRef, references
 from models.documents import DecisionOutcome
+from models.facts import facts_text
 from verifier.registry import SqliteInvoiceRegistry
 
 console = Console()
@@ -46,31 +45,29 @@ def coversheet_command(
         str | None, typer.Option("--ref", help="submission reference (default: a new one)")
     ] = None,
     count: Annotated[int, typer.Option("--count", "-n", min=1, max=500)] = 1,
+    fact: Annotated[
+        list[str] | None,
+        typer.Option("--fact", "-f", help="case fact key=value for these envelopes (QR code)"),
+    ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="PDF to write")] = Path(
         "coversheets.pdf"
     ),
 ) -> None:
-    """Print cover sheets (one per envelope): QR code and the item's checklist as tick boxes."""
+    """Print cover sheets (one per envelope): QR code and the item's checklist as tick boxes;
+    with --fact the envelopes' case facts go into the QR code and onto the sheet."""
+    from api.batches import cover_sheet_refs
     from verifier.notice.coversheet import build_cover_sheets, render_cover_pdf
 
     try:
-        found = Catalog.load().find(item, region)
-    except KeyError as exc:
-        err.print(f"[red]地区不存在：{exc.args[0]}[/red]")
-        raise typer.Exit(2) from None
-    if len(found) != 1:
-        problem = "不存在" if not found else "对应多个孙项，请写明孙项编码"
-        err.print(f"[red]事项“{item}”{problem}[/red]")
-        raise typer.Exit(2)
-    try:
-        ch = parse_channel(channel)
-        refs = [CoverSheetRef(r, found[0].key, region, ch) for r in references(ref, count)]
-    except (CoverSheetPayloadError, ValueError, ApiError) as exc:
-        err.print(f"[red]参数有误：{getattr(exc, 'message_zh', exc)}[/red]")
+        entry, refs = cover_sheet_refs(item, region, channel, count, ref, parse_facts(fact or []))
+    except ApiError as exc:
+        err.print(f"[red]{exc.code} {exc.message_zh}[/red]")
         raise typer.Exit(2) from None
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(render_cover_pdf(build_cover_sheets(found[0], refs)))
+    out.write_bytes(render_cover_pdf(build_cover_sheets(entry, refs)))
     console.print(f"已生成 {len(refs)} 张封面：{out}")
+    if refs[0].facts:
+        console.print(f"案件事实：{facts_text(refs[0].case_facts())}")
     for r in refs:
         console.print(f"  {r.ref}")
 
@@ -103,7 +100,10 @@ def batch_command(
     paths: Annotated[list[Path], typer.Argument(help="scanned files in scan order, or a folder")],
     out: Annotated[Path, typer.Option("--out", "-o", help="output folder")] = Path("out/batch"),
     fact: Annotated[
-        list[str] | None, typer.Option("--fact", "-f", help="case fact key=value for every one")
+        list[str] | None,
+        typer.Option(
+            "--fact", "-f", help="default case fact key=value (a cover sheet's own facts win)"
+        ),
     ] = None,
     fresh: Annotated[
         bool, typer.Option("--fresh", help="ignore what an earlier run of this batch recorded")
@@ -150,7 +150,7 @@ def batch_command(
 def print_report(report: BatchReport) -> None:
     split = report.split
     table = Table(title=f"批次 {report.batch_id}：{split.pages} 页，{len(report.rows)} 件")
-    for col in ("收件编号", "事项", "决定", "问题数", "办结期限", "页数"):
+    for col in ("收件编号", "事项", "决定", "问题数", "办结期限", "页数", "案件事实"):
         table.add_column(col, overflow="fold")
     for row in report.rows:
         if row.error:
@@ -167,6 +167,7 @@ def print_report(report: BatchReport) -> None:
             str(row.findings),
             row.deadline or "—",
             str(row.pages),
+            facts_text(row.facts) or "—",
         )
     console.print(table)
     for f in split.files:

@@ -452,11 +452,13 @@ def coversheets(
     region: str | None = None,
     channel: str = "邮寄",
     count: Annotated[int, Query(ge=1, le=200)] = 1,
+    facts: str | None = None,
 ) -> Response:
-    """The intake page's 打印邮寄封面: the same PDF as the API's /coversheets.pdf."""
-    from api.batches import coversheet_response
+    """The intake page's 打印邮寄封面: the same PDF as the API's /coversheets.pdf, with the
+    case facts chosen on the intake form (a JSON object, as the API takes them)."""
+    from api.batches import coversheet_response, facts_json
 
-    return coversheet_response(who, item, region or None, channel, count, None)
+    return coversheet_response(who, item, region or None, channel, count, None, facts_json(facts))
 
 
 @router.get("/fonts/{face}.otf")

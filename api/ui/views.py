@@ -7,7 +7,7 @@ import datetime as dt
 import typing
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, get_args
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,7 +19,7 @@ from api.notices import finding_key
 from extractors.normalize import bankcard, idnumber
 from models.catalog_loader import Catalog, EffectiveItem
 from models.documents import DecisionOutcome, Severity, SubmissionStatus
-from models.facts import CaseFacts, Channel
+from models.facts import CaseFacts, Channel, fact_choices, fact_label
 from models.fields import FIELDS
 from models.kinds import DocumentKind
 from verifier.checklist import MaterialState, evaluate
@@ -219,24 +219,20 @@ class FactInput:
 
 
 def fact_inputs() -> list[FactInput]:
-    """One form input per case fact, from the vocabulary's own descriptions: a Literal's
-    values are labelled by the description's `/`-separated words when they line up."""
+    """One form input per case fact, from the vocabulary's own labels (models.facts)."""
     inputs = []
-    for name, info in CaseFacts.model_fields.items():
+    for name in CaseFacts.model_fields:
         if name in ("channel", "submitted_on"):
             continue
-        desc = info.description or name
-        label, _, words = desc.partition("：")
-        base = next(a for a in get_args(info.annotation) if a is not type(None))
-        if typing.get_origin(base) is typing.Literal:
-            values = [str(v) for v in get_args(base)]
-            names = (words or label).split("/")
-            names = names if len(names) == len(values) else values
-            inputs.append(FactInput(name, label, "select", list(zip(values, names, strict=True))))
-        elif base is bool:
-            inputs.append(FactInput(name, desc, "select", [("true", "是"), ("false", "否")]))
+        choices = fact_choices(name)
+        if choices is not None:
+            inputs.append(FactInput(name, fact_label(name), "select", choices))
+        elif CaseFacts.model_fields[name].annotation == bool | None:
+            inputs.append(
+                FactInput(name, fact_label(name), "select", [("true", "是"), ("false", "否")])
+            )
         else:
-            inputs.append(FactInput(name, desc, "number"))
+            inputs.append(FactInput(name, fact_label(name), "number"))
     for i in inputs:
         i.common = i.name in COMMON_FACTS
     return inputs

@@ -18,7 +18,7 @@ from PIL import ImageFile
 from models.catalog import COPY_FORM_LABELS, MaterialRequirement
 from models.catalog_loader import EffectiveItem
 from models.coversheet import CoverSheetRef
-from models.facts import CaseFacts
+from models.facts import CaseFacts, fact_label, fact_value_label
 from verifier.notice.fonts import font_urls
 from verifier.notice.html import _environment
 from verifier.notice.model import DEFAULT_CONTACT, DEFAULT_OFFICE
@@ -30,6 +30,9 @@ class ChecklistLine:
     requirement: str
     condition: str | None
     optional: bool
+    applies: bool | None = None
+    """True: the sheet's facts make this conditional material needed; None: not known (or
+    not conditional)."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class CoverSheet:
     contact: str
     qr_png_base64: str
     checklist: list[ChecklistLine]
+    facts: list[tuple[str, str]]
+    """The sheet's case facts in Chinese: (label, value)."""
 
 
 def qr_png(payload: str) -> bytes:
@@ -67,8 +72,11 @@ def _requirement(m: MaterialRequirement) -> str:
     return "，".join(parts)
 
 
-def checklist_lines(item: EffectiveItem) -> list[ChecklistLine]:
-    facts = item.facts(CaseFacts(channel="mail"))
+def checklist_lines(item: EffectiveItem, ref: CoverSheetRef | None = None) -> list[ChecklistLine]:
+    """The item's materials for the sheet's facts: those the facts rule out are left off, the
+    conditional ones the facts make needed are marked."""
+    raw = {**(ref.case_facts() if ref else {}), "channel": (ref.channel if ref else "mail")}
+    facts = item.facts(CaseFacts.model_validate(raw))
     lines = []
     for m, applies in item.applicable(facts):
         if applies is False:
@@ -79,6 +87,7 @@ def checklist_lines(item: EffectiveItem) -> list[ChecklistLine]:
                 requirement=_requirement(m),
                 condition=m.when_text,
                 optional=m.level == "on_request",
+                applies=True if applies and m.when is not None else None,
             )
         )
     return lines
@@ -86,7 +95,6 @@ def checklist_lines(item: EffectiveItem) -> list[ChecklistLine]:
 
 def build_cover_sheets(item: EffectiveItem, refs: Sequence[CoverSheetRef]) -> list[CoverSheet]:
     region = item.region
-    checklist = checklist_lines(item)
     return [
         CoverSheet(
             ref=ref,
@@ -96,29 +104,44 @@ def build_cover_sheets(item: EffectiveItem, refs: Sequence[CoverSheetRef]) -> li
             office=region.office if region else DEFAULT_OFFICE,
             contact=(region.contact if region else "") or DEFAULT_CONTACT,
             qr_png_base64=base64.b64encode(qr_png(ref.payload())).decode("ascii"),
-            checklist=checklist,
+            checklist=checklist_lines(item, ref),
+            facts=[(fact_label(k), fact_value_label(k, v)) for k, v in _known(ref).items()],
         )
         for ref in refs
     ]
 
 
-def render_cover_html(sheets: Sequence[CoverSheet], *, printed_on: dt.date | None = None) -> str:
+def _known(ref: CoverSheetRef) -> dict[str, object]:
+    known = CaseFacts.model_validate(ref.case_facts()).model_dump(mode="json", exclude_none=True)
+    return {k: v for k, v in known.items() if k != "channel"}
+
+
+def render_cover_html(
+    sheets: Sequence[CoverSheet], *, printed_on: dt.date | None = None, denser: bool = False
+) -> str:
     template = _environment().get_template("coversheet.html.j2")
     return template.render(
         sheets=sheets,
         printed_on=(printed_on or dt.date.today()).isoformat(),
         font_urls={face.value: url for face, url in font_urls().items()},
+        denser=denser,
     )
 
 
 def render_cover_pdf(sheets: Sequence[CoverSheet], *, printed_on: dt.date | None = None) -> bytes:
+    """One page per sheet: a sheet that runs onto a second page (long checklist, facts, the
+    conditions they mark) is set smaller, since a page without the QR code would be taken for
+    a material of the envelope."""
     before = ImageFile.LOAD_TRUNCATED_IMAGES  # see verifier.notice.pdf: WeasyPrint sets it
     try:
         import weasyprint  # type: ignore[import-untyped]
 
-        pdf: bytes = weasyprint.HTML(
-            string=render_cover_html(sheets, printed_on=printed_on)
-        ).write_pdf()
+        for denser in (False, True):
+            html = render_cover_html(sheets, printed_on=printed_on, denser=denser)
+            document = weasyprint.HTML(string=html).render()
+            if len(document.pages) <= len(sheets):
+                break
+        pdf: bytes = document.write_pdf()
     finally:
         ImageFile.LOAD_TRUNCATED_IMAGES = before
     return pdf

@@ -184,7 +184,7 @@
   document.addEventListener("DOMContentLoaded", () => {
     const form = $("#intake-form");
     if (form) intake(form);
-    // the cover sheets follow the item, region and channel chosen on the intake form
+    // the cover sheets follow the item, region, channel and facts chosen on the intake form
     const cover = $("#coversheet-form");
     if (cover) {
       cover.addEventListener("submit", (e) => {
@@ -193,6 +193,12 @@
         $("#cs-item").value = item;
         $("#cs-region").value = $("#region").value;
         $("#cs-channel").value = $("#channel").value;
+        // the case facts chosen so far go into the QR code (unset ones stay unknown)
+        const facts = {};
+        document.querySelectorAll("[name^='fact.']").forEach((el) => {
+          if (el.value.trim()) facts[el.name.slice(5)] = el.value.trim();
+        });
+        $("#cs-facts").value = Object.keys(facts).length ? JSON.stringify(facts) : "";
       });
     }
     // a jump to a box opens the finding it belongs to, and a finding link opens its details
