@@ -209,6 +209,7 @@ def test_luhn_detects_every_single_digit_error(number: str) -> None:
         ("张建国", "张建国", NameMatch.SAME),
         ("张 建国", "张建国", NameMatch.SAME),
         ("阿依古丽•买买提", "阿依古丽·买买提", NameMatch.SAME),
+        ("☑刘丽华", "刘丽华", NameMatch.SAME),  # a tick box read beside the name
         ("王己明", "王已明", NameMatch.OCR_VARIANT),
         ("张玉", "张王", NameMatch.OCR_VARIANT),
         ("张建国", "张建军", NameMatch.DIFFERENT),

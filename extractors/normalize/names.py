@@ -92,10 +92,19 @@ def normalise_person(name: str) -> str:
     return re.sub(r"[•・･●.]", "·", t)  # ethnic-minority names use a middle dot
 
 
+def _letters(name: str) -> str:
+    """A name is letters and the middle dot: a box, tick or bullet the OCR read beside it
+    (☑刘丽华) is not part of it."""
+    return "".join(ch for ch in name if ch == "·" or unicodedata.category(ch).startswith("L"))
+
+
 def compare_person(a: str, b: str) -> NameMatch:
     x, y = normalise_person(a), normalise_person(b)
     if not x or not y:
         return NameMatch.DIFFERENT
+    if x == y:
+        return NameMatch.SAME
+    x, y = _letters(x) or x, _letters(y) or y
     if x == y:
         return NameMatch.SAME
     if len(x) != len(y):
