@@ -82,6 +82,7 @@ FIELDS: dict[DocumentKind, dict[str, tuple[FieldType, str]]] = {
         "items": ("items", "费用明细（名称、规格、单位、数量、单价、金额、医保类别）"),
         "subtotals": ("amounts", "分类小计"),
         "total": ("money", "总计"),
+        "item_count": ("int", "明细项数（合计N项）"),
     },
     DocumentKind.DISCHARGE_SUMMARY: {
         **{k: _CLINICAL[k] for k in ("hospital", "patient_name", "sex", "age", "department")},

@@ -307,6 +307,7 @@ def test_expense_list_spanning_pages_is_one_document() -> None:
     assert d.value("period_end") == dt.date(2026, 2, 16)
     items = d.value("items")
     assert isinstance(items, list) and len(items) == 3
+    assert d.value("item_count") == 3  # 合计：3项, against which missed rows show
     assert items[0]["category"] == "床位费" and items[0]["amount"] == Decimal("70.00")
     assert items[1] == {
         "name": "阿莫西林胶囊",

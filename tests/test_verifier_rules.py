@@ -102,6 +102,19 @@ def test_a_misread_quantity_on_a_list_that_adds_up_is_only_a_warning() -> None:
     assert result.decision.outcome == DecisionOutcome.ACCEPT
 
 
+def test_sums_over_rows_the_reading_missed_are_for_the_reviewer() -> None:
+    """The list says 合计：3项 but one row was not read: its subtotal and the total cannot be
+    checked against the rows, so the mismatch is a warning, not a notice to the applicant."""
+    documents = inpatient_case()
+    rows = [dict(r) for r in documents[2].value("items")]  # type: ignore[union-attr]
+    result = run(set_field(documents, "d3", items=rows[1:], item_count=3))
+    assert "LINE_ITEMS_SUM_MISMATCH" not in codes(result, Severity.BLOCKING)
+    assert "LINE_ITEMS_SUM_MISMATCH" in codes(result, Severity.WARNING)
+    # the same rows when the list says it has only two: a real difference, blocking
+    result = run(set_field(documents, "d3", items=rows[1:], item_count=2))
+    assert "LINE_ITEMS_SUM_MISMATCH" in codes(result, Severity.BLOCKING)
+
+
 def test_already_settled_is_rejected() -> None:
     documents = set_field(
         inpatient_case(),

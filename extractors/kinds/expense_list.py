@@ -196,8 +196,22 @@ def extract_expense_list(views: list[PageView]) -> c.Fields:
                 "total", value, total.raw, max(total.confidence, 0.98), total.page, total.bbox
             )
     c.put(fields, total)
+    c.put(fields, _item_count(lines))
     del problems
     return fields
+
+
+_ITEM_COUNT = re.compile(r"(?:合计|共)[:：]?(\d{1,4})项")
+
+
+def _item_count(lines: list[Line]) -> c.ExtractedField | None:
+    """The number of rows the list says it has (合计：68项): rows the table reading missed
+    show up against it."""
+    for ln in lines:
+        m = _ITEM_COUNT.search(ln.n.replace(" ", ""))
+        if m and ln.conf >= c.THRESHOLDS["int"]:
+            return c.make("item_count", int(m.group(1)), ln.text, ln.conf, ln.page, ln.bbox)
+    return None
 
 
 def _table(

@@ -174,9 +174,18 @@ def _expense_list_sums(doc: Document) -> Iterator[Hit]:
     # subtotal and the total, a line that does not multiply out was misread in its quantity
     # or price (6 for 9): the reviewer looks at it, the applicant is not asked to correct it.
     confirmed = checked > 0 and not sum_hits
+    # Fewer rows read than the list says it has (合计：68项): the sums were taken over an
+    # incomplete reading, so they are for the reviewer to check, not the applicant to correct.
+    stated_rows = doc.value("item_count")
+    incomplete = isinstance(stated_rows, int) and len(rows) < stated_rows
     for hit in line_hits:
-        yield replace(hit, severity=Severity.WARNING) if confirmed else hit
-    yield from sum_hits
+        yield replace(hit, severity=Severity.WARNING) if confirmed or incomplete else hit
+    for hit in sum_hits:
+        if incomplete:
+            what = f"{hit.values['what']}（清单共{stated_rows}项，仅识别{len(rows)}项）"
+            yield replace(hit, values={"what": what}, severity=Severity.WARNING)
+        else:
+            yield hit
 
 
 def _row_page(doc: Document, row: dict[str, Any]) -> int:
