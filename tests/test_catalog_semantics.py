@@ -101,6 +101,13 @@ def test_county_reimbursement_conditions(catalog: Catalog) -> None:
     for kind in (K.ADMISSION_RECORD, K.DISCHARGE_SUMMARY, K.OUTPATIENT_RECORD):
         assert needs_kind(trauma, kind), kind
 
+    # the same guide on the 门诊 item: an outpatient trauma has no hospital stay to document
+    outpatient = catalog.effective("002036006001", REGION)
+    trauma = [m for m in needed(outpatient, trauma=True) if m not in needed(outpatient)]
+    assert needs_kind(trauma, K.COMMITMENT_LETTER) and needs_kind(trauma, K.OUTPATIENT_RECORD)
+    assert not needs_kind(trauma, K.ADMISSION_RECORD)
+    assert not needs_kind(trauma, K.DISCHARGE_SUMMARY)
+
 
 def test_county_maternity_conditions(catalog: Catalog) -> None:
     item = catalog.effective("002036006002", REGION)
