@@ -238,6 +238,8 @@ def test_person_names(a: str, b: str, expected: NameMatch) -> None:
         ("福建医科大学附属协和医院", "福建医科大学附属协和医阮", NameMatch.OCR_VARIANT),
         ("福州闽江中西医结合医院", "福州闽江中西医合医院", NameMatch.OCR_VARIANT),  # 结 lost
         ("福州市第十二医院", "福州市第二医院", NameMatch.DIFFERENT),
+        ("龙岩市新罗中心医院", "龙岩吏新罗中心医院", NameMatch.OCR_VARIANT),  # 市 read as 吏
+        ("龙岩市新罗中心医院", "龙岩市永定中心医院", NameMatch.DIFFERENT),  # two characters
         ("三明市第一医院", "三明市一医院", NameMatch.DIFFERENT),  # too short to guess
     ],
 )

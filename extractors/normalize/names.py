@@ -135,12 +135,17 @@ def compare_institution(a: str, b: str, min_contained: int = 8) -> NameMatch:
     # Only confusable characters may differ: 第一/第二 or 总/中 name another hospital.
     if len(x) == len(y) and compare_person(x, y) is NameMatch.OCR_VARIANT:
         return NameMatch.OCR_VARIANT
-    # One character lost in a long name (a seal over it, a fold): OCR, unless the character
-    # is part of an ordinal (第十二 vs 第二 is another hospital).
-    if len(long_) == len(short) + 1 and len(short) >= min_contained:
+    # One character lost or misread in a long name (a seal over it, a fold, 市 read as 吏):
+    # OCR, for a reviewer to confirm — unless the character is part of an ordinal (第十二 vs
+    # 第二, 第一 vs 第二 are other hospitals).
+    if len(short) >= min_contained and len(long_) == len(short) + 1:
         for i, ch in enumerate(long_):
             if long_[:i] + long_[i + 1 :] == short:
                 return NameMatch.DIFFERENT if ch in _ORDINALS else NameMatch.OCR_VARIANT
+    if len(short) >= min_contained and len(x) == len(y):
+        diffs = [(c, d) for c, d in zip(x, y, strict=True) if c != d]
+        if len(diffs) == 1 and not _ORDINALS.intersection(diffs[0]):
+            return NameMatch.OCR_VARIANT
     return NameMatch.DIFFERENT
 
 
