@@ -302,10 +302,9 @@ def _item(
     amount, price, qty = _dec(amount_t), _dec(price_t), _dec(qty_t)
     confs = [ln.conf for cs in cells.values() for ln in cs]
     conf = min(confs) if confs else 0.0
-    money_conf = min(
-        (ln.conf for k in ("amount", "unit_price", "quantity") for ln in cells.get(k, [])),
-        default=0.0,
-    )
+    # the amount's own reading decides whether it is readable: a quantity read poorly (I for
+    # 1) must not blank a clearly printed amount; the quantity is then implied by it
+    money_conf = min((ln.conf for ln in cells.get("amount", [])), default=0.0)
     consistent = (
         amount is not None
         and price is not None

@@ -109,13 +109,11 @@ def _expense_list_sums(doc: Document) -> Iterator[Hit]:
     by_category: dict[str, Decimal] = {}
     row_total = Decimal(0)
     line_hits: list[Hit] = []
-    unread = 0
     for n, row in enumerate(rows, 1):
         if not isinstance(row, dict):
             continue
         quantity, price, amount = (money(row.get(k)) for k in ("quantity", "unit_price", "amount"))
         if amount is None:
-            unread += 1
             continue
         row_total += amount
         category = str(row.get("category") or "")
@@ -176,18 +174,17 @@ def _expense_list_sums(doc: Document) -> Iterator[Hit]:
     # subtotal and the total, a line that does not multiply out was misread in its quantity
     # or price (6 for 9): the reviewer looks at it, the applicant is not asked to correct it.
     confirmed = checked > 0 and not sum_hits
-    # Fewer rows read than the list says it has (合计：68项), or rows whose amount was not
-    # read: the sums were taken over an incomplete reading, so they are for the reviewer to
-    # check, not the applicant to correct.
+    # Fewer rows read than the list says it has (合计：68项): the sums were taken over an
+    # incomplete reading, so they are for the reviewer to check, not the applicant to correct.
+    # (A row whose amount the extractor left unreadable stays in the sums' doubt: it is one
+    # the list itself does not confirm, e.g. an amount printed wrong.)
     stated_rows = doc.value("item_count")
-    read = len(rows) - unread
-    incomplete = unread > 0 or (isinstance(stated_rows, int) and len(rows) < stated_rows)
+    incomplete = isinstance(stated_rows, int) and len(rows) < stated_rows
     for hit in line_hits:
         yield replace(hit, severity=Severity.WARNING) if confirmed or incomplete else hit
     for hit in sum_hits:
         if incomplete:
-            of = stated_rows if isinstance(stated_rows, int) else len(rows)
-            what = f"{hit.values['what']}（清单共{of}项，仅识别出{read}项的金额）"
+            what = f"{hit.values['what']}（清单共{stated_rows}项，仅识别出{len(rows)}项）"
             yield replace(hit, values={"what": what}, severity=Severity.WARNING)
         else:
             yield hit
