@@ -476,3 +476,22 @@ def test_money_value() -> None:
     assert money_value("¥1,234.56") == Decimal("1234.56")
     assert money_value("90.20元") == Decimal("90.20")
     assert money_value("abc") is None
+
+
+def test_expense_list_amount_survives_a_poorly_read_quantity() -> None:
+    """A quantity read as 'I' with little confidence must not blank a clearly printed amount:
+    the quantity is implied by amount ÷ price, and the sums stay whole."""
+    rows = [
+        ("1", "住院诊察费", "", "日", "1", "12.00", "12.00", "甲"),
+        ("2", "住院诊察费", "", "日", "1", "12.00", "12.00", "甲"),
+        ("sub", "诊察费", "24.00"),
+    ]
+    lines = _el_header(1, 1, rows, "24.00")
+    qty = next(i for i, ln in enumerate(lines) if ln.text == "1" and ln.polygon[0][0] == 1013)
+    poly = lines[qty].polygon
+    lines[qty] = OcrLine(text="I", polygon=poly, confidence=0.59)
+    d = only(extract([page(1, lines)]), K.EXPENSE_LIST)
+    items = d.value("items")
+    assert isinstance(items, list) and len(items) == 2
+    assert items[0]["amount"] == Decimal("12.00") and items[0]["quantity"] == Decimal("1")
+    assert d.value("total") == Decimal("24.00")
