@@ -115,6 +115,24 @@ def test_sums_over_rows_the_reading_missed_are_for_the_reviewer() -> None:
     assert "LINE_ITEMS_SUM_MISMATCH" in codes(result, Severity.BLOCKING)
 
 
+def test_already_settled_implied_by_the_breakdown_goes_to_review() -> None:
+    """统筹 not read, but 合计 less the other parts leaves 100.00: a reviewer confirms."""
+    total = inpatient_case()[1].value("total")
+    documents = set_field(
+        inpatient_case(),
+        "d2",
+        fund_payment=None,
+        other_payment=Decimal("0.00"),
+        account_payment=Decimal("0.00"),
+        cash_payment=total - Decimal("100.00"),  # type: ignore[operator]
+    )
+    result = run(documents)
+    assert "ALREADY_SETTLED" in codes(result, Severity.WARNING)
+    assert result.decision.outcome == DecisionOutcome.REVIEW
+    message = next(f.message for f in result.findings if f.code == "ALREADY_SETTLED")
+    assert "100.00" in message
+
+
 def test_already_settled_is_rejected() -> None:
     documents = set_field(
         inpatient_case(),

@@ -14,6 +14,7 @@ REVIEW_CODES = frozenset(
         "ID_NUMBER_MISMATCH",
         "HOSPITAL_MISMATCH",
         "DUPLICATE_INVOICE",
+        "ALREADY_SETTLED",  # implied from the other payment figures, not read itself
     }
 )
 

@@ -239,8 +239,23 @@ def already_settled(ctx: Context) -> Iterator[Hit]:
         return
     for invoice in ctx.of_kind(K.MEDICAL_INVOICE):
         fund = money(invoice.value("fund_payment"))
+        derived = fund is None and _implied_fund(invoice)
+        if fund is None and derived:
+            fund = derived
         if fund is not None and fund > 0:
             yield Hit(
                 values={"number": invoice.value("invoice_number") or "", "fund": f"{fund:.2f}"},
-                evidence=[evidence(invoice, "fund_payment")],
+                evidence=[evidence(invoice, "fund_payment", f"{fund:.2f}")],
+                # the 统筹 figure itself was not read: implied by 合计 less the other parts, so
+                # a reviewer confirms before anything is refused
+                severity=Severity.WARNING if derived else None,
             )
+
+
+def _implied_fund(invoice: Document) -> Decimal | None:
+    """合计 less 其他支付, 个人账户支付 and 个人现金支付, when all of those were read."""
+    total = money(invoice.value("total"))
+    parts = [money(invoice.value(k)) for k in ("other_payment", "account_payment", "cash_payment")]
+    if total is None or any(p is None for p in parts):
+        return None
+    return total - sum((p for p in parts if p is not None), Decimal(0))
