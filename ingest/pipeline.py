@@ -17,6 +17,7 @@ import numpy as np
 from ingest.cache import CachedPage, PageCache
 from ingest.errors import IntakeCode, IntakeError
 from ingest.intake import check_file, iter_pages
+from ingest.normalize.enhance import prepare
 from ingest.normalize.orientation import (
     Orientation,
     box_direction,
@@ -27,7 +28,7 @@ from ingest.normalize.orientation import (
 from ingest.normalize.perspective import find_document, warp_document
 from ingest.normalize.quality import REASONS_ZH, QualityReport, assess, reconcile
 from ingest.normalize.seal import Seal, detect_seals, suppress_seals
-from ingest.ocr.base import OcrEngine, rotate_lines_180
+from ingest.ocr.base import OcrEngine, rotate_lines_180, scale_lines
 from ingest.pages import Image, RawPage
 from ingest.qr import decode_qr
 from ingest.settings import IngestSettings, get_settings
@@ -164,8 +165,15 @@ class Pipeline:
         report = assess(img)
         seals = detect_seals(img)
         ocr_input = suppress_seals(img, seals) if self.settings.seal_suppression else img
+        prepared = None
+        if self.settings.ocr_enhance:
+            text_height = report.measures.get("text_height", 0.0)
+            prepared = prepare(ocr_input, text_height, self.settings.ocr_max_side)
+            ocr_input = prepared.image
         out = self.engine.recognize(ocr_input)
         lines = out.lines
+        if prepared is not None and prepared.scale != 1.0:
+            lines = scale_lines(lines, 1.0 / prepared.scale)
         if out.upside_down:
             h, w = img.shape[:2]
             img = rotate_quadrant(img, 180)

@@ -65,6 +65,9 @@ class IngestSettings(BaseSettings):
     # normalisation
     seal_suppression: bool = True
     perspective_correction: bool = True
+    ocr_enhance: bool = Field(
+        True, description="flatten dark backgrounds and enlarge small text for the OCR engine"
+    )
 
 
 @cache

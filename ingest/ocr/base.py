@@ -69,3 +69,12 @@ def rotate_lines_180(lines: list[OcrLine], width: int, height: int) -> list[OcrL
         poly = poly[2:] + poly[:2] if len(poly) == 4 else poly
         out.append(OcrLine(text=ln.text, polygon=poly, confidence=ln.confidence))
     return reading_order(out)
+
+
+def scale_lines(lines: list[OcrLine], factor: float) -> list[OcrLine]:
+    """Lines found on a resized copy of a page, mapped back onto the page (`factor`: copy →
+    page)."""
+    return [
+        ln.model_copy(update={"polygon": [(x * factor, y * factor) for x, y in ln.polygon]})
+        for ln in lines
+    ]
