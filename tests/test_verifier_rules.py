@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 
 from models.catalog_loader import Catalog
-from models.documents import DecisionOutcome, Document, Page, PageRef, Quality, Severity
+from models.documents import (
+    DecisionOutcome,
+    Document,
+    ExtractedField,
+    Page,
+    PageRef,
+    Quality,
+    Severity,
+)
 from models.facts import CaseFacts
 from models.kinds import DocumentKind as K
 from tests.builders import HOSPITAL, ID_NUMBER, doc, inpatient_case, set_field
@@ -131,6 +139,46 @@ def test_already_settled_implied_by_the_breakdown_goes_to_review() -> None:
     assert result.decision.outcome == DecisionOutcome.REVIEW
     message = next(f.message for f in result.findings if f.code == "ALREADY_SETTLED")
     assert "100.00" in message
+
+
+@pytest.mark.parametrize(
+    ("raw", "outcome"),
+    [("28", "reject"), ("8528", "reject"), ("", "review"), ("29", "review"), ("8", "review")],
+)
+def test_already_settled_implied_and_partly_read_is_rejected(raw: str, outcome: str) -> None:
+    """统筹 85.28 half under the seal: the digits read ('28') end the implied figure, so the
+    reading and the arithmetic agree; digits that disagree, or one digit, leave it to review."""
+    total = inpatient_case()[1].value("total")
+    documents = set_field(
+        inpatient_case(),
+        "d2",
+        other_payment=Decimal("0.00"),
+        account_payment=Decimal("0.00"),
+        cash_payment=total - Decimal("85.28"),  # type: ignore[operator]
+    )
+    documents = [
+        d.model_copy(
+            update={
+                "fields": {
+                    **d.fields,
+                    "fund_payment": ExtractedField(
+                        name="fund_payment",
+                        value=None,
+                        raw=raw,
+                        confidence=0.4,
+                        page=d.pages[0],
+                        readable=False,
+                    ),
+                }
+            }
+        )
+        if d.id == "d2"
+        else d
+        for d in documents
+    ]
+    result = run(documents)
+    assert result.decision.outcome.value == outcome
+    assert "ALREADY_SETTLED" in {f.code for f in result.findings}
 
 
 def test_already_settled_is_rejected() -> None:

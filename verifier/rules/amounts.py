@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -239,17 +240,28 @@ def already_settled(ctx: Context) -> Iterator[Hit]:
         return
     for invoice in ctx.of_kind(K.MEDICAL_INVOICE):
         fund = money(invoice.value("fund_payment"))
-        derived = fund is None and _implied_fund(invoice)
-        if fund is None and derived:
-            fund = derived
+        implied = _implied_fund(invoice) if fund is None else None
+        if fund is None and implied:
+            fund = implied
         if fund is not None and fund > 0:
+            # the 统筹 figure itself was not read but implied by 合计 less the other parts: a
+            # reviewer confirms before anything is refused — unless what was read of it (digits
+            # under a seal, a lost decimal point) is the implied figure's own ending
+            doubtful = implied is not None and not _partly_read(invoice, implied)
             yield Hit(
                 values={"number": invoice.value("invoice_number") or "", "fund": f"{fund:.2f}"},
                 evidence=[evidence(invoice, "fund_payment", f"{fund:.2f}")],
-                # the 统筹 figure itself was not read: implied by 合计 less the other parts, so
-                # a reviewer confirms before anything is refused
-                severity=Severity.WARNING if derived else None,
+                severity=Severity.WARNING if doubtful else None,
             )
+
+
+def _partly_read(invoice: Document, implied: Decimal) -> bool:
+    """Whether the unreadable 统筹 field's raw text is the ending of `implied`, cents at least
+    (85.28 half under a seal read as '28' or '5.28', or '8528' with its point lost): the reading
+    and the arithmetic agree, a 1-in-100 coincidence otherwise."""
+    f = invoice.fields.get("fund_payment")
+    digits = re.sub(r"\D", "", f.raw) if f is not None else ""
+    return len(digits) >= 2 and f"{implied:.2f}".replace(".", "").endswith(digits)
 
 
 def _implied_fund(invoice: Document) -> Decimal | None:
