@@ -126,6 +126,157 @@ def test_id_card_name_not_read_is_never_a_misread_label() -> None:
     assert d.value("name") is None
 
 
+def _card(front: list[OcrLine], back: list[OcrLine] = BACK) -> Document:
+    return only(extract([page(1, front + back, w=1065, h=1503)]), K.ID_CARD)
+
+
+def test_id_card_name_with_a_box_glyph_read_before_it() -> None:
+    """A checkbox or dash OCR reads into the name line (姓名☑刘丽华) is not part of the name."""
+    lines = [line("姓名☑张桂香", 400, 226) if ln.text == "姓名" else ln for ln in FRONT]
+    lines = [ln for ln in lines if ln.text != "张桂香"]
+    assert _card(lines).value("name") == "张桂香"
+    # the label lost too: -张桂香 is the topmost short line
+    lines = [line("-张桂香", 470, 222) if ln.text == "张桂香" else ln for ln in FRONT]
+    lines = [ln for ln in lines if ln.text != "姓名"]
+    assert _card(lines).value("name") == "张桂香"
+
+
+def test_id_card_address_read_with_its_label_continues_on_the_next_line() -> None:
+    """住址 read together with the first address line: the second line starts under the value,
+    left of where the label line ends, and still belongs to the address."""
+    lines = [ln for ln in FRONT if ln.text not in ("住址", "福建省泉州市晋江市六一")]
+    lines.append(line("住址福建省泉州市晋江市六一", 400, 347))
+    d = _card(lines)
+    assert d.value("address") == "福建省泉州市晋江市六一北路233号24栋406室"
+
+
+def test_id_card_address_stops_at_the_id_number_row_even_with_its_label_misread() -> None:
+    lines = [line("公民身册号网", 400, 451) if ln.text == "公民身份号码" else ln for ln in FRONT]
+    # the number read on the row just below the address, left in the value column
+    lines = [
+        line("350582197408103964", 470, 420) if ln.text.startswith("3505") else ln for ln in lines
+    ]
+    d = _card(lines)
+    assert d.value("address") == "福建省泉州市晋江市六一北路233号24栋406室"
+    assert d.value("id_number") == "350582197408103964"
+
+
+def test_id_card_address_without_its_label() -> None:
+    """The 住址 label lost: the address is the line opening with the province and the lines
+    below it down to the ID number."""
+    lines = [ln for ln in FRONT if ln.text not in ("住址", "出生")]
+    lines = [line("E zr HOr 5 1974", 470, 306) if "1974年" in ln.text else ln for ln in lines]
+    d = _card(lines)
+    assert d.value("address") == "福建省泉州市晋江市六一北路233号24栋406室"
+
+
+def test_id_card_ethnicity_is_one_of_the_56_in_its_simplified_form() -> None:
+    lines = [line("民族漢", 530, 268) if ln.text == "民族汉" else ln for ln in FRONT]
+    assert _card(lines).value("ethnicity") == "汉"
+    lines = [line("民族X", 530, 268) if ln.text == "民族汉" else ln for ln in FRONT]
+    f = _card(lines).fields["ethnicity"]
+    assert f.readable is False and f.value is None
+
+
+def test_id_card_sex_and_ethnicity_row_read_without_labels() -> None:
+    lines = [ln for ln in FRONT if ln.text not in ("性别", "女", "民族汉")]
+    lines.append(line("女民故汉", 470, 268, conf=0.71))
+    d = _card(lines)
+    assert d.value("sex") == "女"
+    assert d.value("ethnicity") == "汉"
+    assert d.value("name") == "张桂香"
+
+
+def _back(issuer: list[OcrLine], validity: list[OcrLine]) -> list[OcrLine]:
+    return [
+        line("中华人民共和国", 540, 640),
+        line("居民身份证", 540, 700, h=45),
+        *issuer,
+        *validity,
+    ]
+
+
+def test_id_card_validity_with_its_label_misread() -> None:
+    issuer = [line("签发机关晋江市公安局", 460, 818)]
+    for validity in (
+        [line("有效限2020.04.29-2030.04.29", 460, 857)],  # a character lost
+        [line("有效期品", 460, 857, conf=0.63), line("2020.04.29-2030.04.29", 590, 857)],
+        [line("89k=20200429.2030.04.29", 460, 857, conf=0.85)],  # the label unreadable
+        [line("行效期限2020.04.29=2030.04.29", 460, 857)],
+    ):
+        d = _card(FRONT, _back(issuer, validity))
+        assert d.value("valid_from") == dt.date(2020, 4, 29), validity
+        assert d.value("valid_until") == dt.date(2030, 4, 29), validity
+    d = _card(FRONT, _back(issuer, [line("有期段2010.12:19.长期", 460, 857, conf=0.9)]))
+    assert d.value("valid_from") == dt.date(2010, 12, 19)
+    assert d.value("valid_until") == "长期"
+
+
+def test_id_card_validity_not_5_10_or_20_years_is_unreadable() -> None:
+    """A card is valid 5, 10 or 20 years to the day: 2017.11.26-2027.11.28 was misread."""
+    issuer = [line("签发机关晋江市公安局", 460, 818)]
+    d = _card(FRONT, _back(issuer, [line("WHpw2017.11.26-202711 28", 460, 857, conf=0.82)]))
+    for name in ("valid_from", "valid_until"):
+        f = d.fields[name]
+        assert f.readable is False and f.value is None and "2017" in f.raw
+
+
+def test_id_card_issuing_authority_with_its_label_misread_or_lost() -> None:
+    validity = [line("有效期限2022.03.05-长期", 460, 857)]
+    for issuer in (
+        [line("发机关", 480, 818), line("晋江市公安局", 590, 818)],
+        [line("益发机关晋江市公安局", 460, 818)],
+        [line("晋江市公安局", 590, 818)],
+        [line("否支机果晋江市公安局", 460, 818, conf=0.82)],
+    ):
+        d = _card(FRONT, _back(issuer, validity))
+        assert d.value("issuing_authority") == "晋江市公安局", issuer
+    d = _card(FRONT, _back([line("签发机关明溪且公安局", 460, 818)], validity))
+    assert d.value("issuing_authority") == "明溪县公安局"
+
+
+def test_two_whole_cards_of_two_people_are_two_documents() -> None:
+    """Each page shows a whole card (front and back): two cards, even when the second's labels
+    were poorly read, never one card made of both."""
+    other_front = [
+        line("苏洁泉", 470, 222, conf=0.87),
+        line("出生 1974 牛 4 月 29 日", 400, 306, conf=0.86),
+        line("江建省泉圳市丰泽区洪江", 470, 347, conf=0.77),
+        line("路259号1905室", 470, 380),
+        line("公民版号9", 400, 451, conf=0.68),
+        line("35050319740429805X", 640, 451),
+    ]
+    other_back = [
+        line("中华人民共和国", 540, 640),
+        line("居民身份证", 540, 700, h=45),
+        line("签发机关", 460, 818),
+        line("泉州市公安局丰泽分局", 590, 818),
+        line("效限2014.11.26-2034.11.26", 460, 857),
+    ]
+    docs = extract([page(1, FRONT + BACK), page(2, other_front + other_back)])
+    cards = [d for d in docs if d.kind == K.ID_CARD]
+    assert [d.pages for d in cards] == [[1], [2]]
+    assert cards[0].value("id_number") == "350582197408103964"
+    assert cards[1].value("id_number") == "35050319740429805X"
+    assert cards[1].value("issuing_authority") == "泉州市公安局丰泽分局"
+    assert cards[1].value("valid_until") == dt.date(2034, 11, 26)
+
+
+def test_id_card_number_failing_its_check_and_the_birth_date_is_unreadable() -> None:
+    """One digit misread in the birth part: the check digit fails and the number disagrees
+    with the printed birth date. A number printed with a wrong check digit alone stays read
+    (the verifier reports it invalid)."""
+    misread = [
+        line("350582197408183964", 640, 451) if ln.text.startswith("3505") else ln for ln in FRONT
+    ]
+    f = _card(misread).fields["id_number"]
+    assert f.readable is False and f.value is None and f.raw == "350582197408183964"
+    printed_wrong = [
+        line("350582197408103965", 640, 451) if ln.text.startswith("3505") else ln for ln in FRONT
+    ]
+    assert _card(printed_wrong).value("id_number") == "350582197408103965"
+
+
 def test_vertical_text_page_is_turned_back() -> None:
     """A page uprighted a quarter turn too far (text runs vertically) still reads."""
     upright = page(1, FRONT + BACK, w=1240, h=1754)
