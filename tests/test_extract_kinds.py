@@ -598,6 +598,162 @@ def test_bank_card() -> None:
     assert d.value("card_number") == "6216616527607832440"
 
 
+def test_application_form_applicant_is_the_named_person_not_the_insured() -> None:
+    """An heir drawing a deceased parent's account: 姓名 names the applicant, 参保人姓名 the
+    insured."""
+    lines = [
+        line("基本医疗保险个人账户一次性支取申请表", 320, 121, h=38),
+        line("姓名", 147, 228),
+        line("苏清泉", 270, 229),
+        line("身份证号码", 118, 297),
+        line("35050319740429805X", 273, 301),
+        line("支取原因", 127, 426),
+        line("死亡", 270, 425),
+        line("参保人姓名", 650, 425),
+        line("苏若曦", 803, 424),
+        line("参保人身份证号", 105, 492),
+        line("350602195706233104", 274, 496),
+        line("申请人（签字）_", 647, 1157),
+    ]
+    d = only(extract([page(1, lines, w=1240, h=1754)]), K.APPLICATION_FORM)
+    assert d.value("applicant_name") == "苏清泉"
+    assert d.value("id_number") == "35050319740429805X"
+
+
+def test_residence_permit_front_and_back() -> None:
+    """The back (签发机关, 签发日期, the table of 签注) is the permit's, joined to its front; the
+    issue date is 签发日期, never the holder's birth date."""
+    front = [
+        line("浙江省居住证", 364, 34, h=55),
+        line("姓名", 46, 153, h=48),
+        line("郑振华", 179, 143, h=57),
+        line("性别男", 46, 223, h=50),
+        line("民族汉", 347, 221, h=52),
+        line("出生", 51, 300, h=41),
+        line("1985年01月13日", 184, 298, h=41),
+        line("居住地址", 51, 373, h=40),
+        line("浙江省杭州市西湖区滨江路203号", 179, 369, h=44),
+        line("公民身份号码", 55, 579, h=37),
+        line("350902198501136976", 283, 568, h=50),
+    ]
+    back = [
+        line("签发机关", 231, 89, h=43),
+        line("杭州市公安局西湖区分局", 394, 90, h=38),
+        line("签发日期", 233, 156, h=42),
+        line("2023.12.23", 394, 158, h=36),
+        line("签注记录", 439, 241, h=42),
+        line("签注日期", 155, 311, h=41),
+        line("有效期至", 456, 312, h=40),
+        line("签注机关", 762, 311, h=42),
+        line("2023.12.23", 144, 376, h=34),
+        line("2024.12.22", 442, 376, h=35),
+        line("文新派出所", 757, 376, h=36),
+        line("本证在签注有效期内有效，持证人应按规定办理签注", 242, 586, h=29),
+    ]
+    docs = extract([page(1, front, w=1022, h=660), page(2, back, w=1043, h=652)])
+    d = only(docs, K.RESIDENCE_PERMIT)
+    assert d.pages == [1, 2]
+    assert d.value("holder_name") == "郑振华"
+    assert d.value("id_number") == "350902198501136976"
+    assert d.value("issuer") == "杭州市公安局西湖区分局"
+    assert d.value("issue_date") == dt.date(2023, 12, 23)
+
+
+def test_household_register_number_label_over_two_lines_and_registration_date() -> None:
+    lines = [
+        line("常住人口登记卡", 511, 109, h=37),
+        line("姓名", 359, 181, h=25),
+        line("刘宏伟", 446, 179, h=29),
+        line("户主或与户", 634, 170, h=27),
+        line("主关系", 649, 190, h=25),
+        line("户主", 728, 177, h=34),
+        line("出生日期", 642, 317, h=25),
+        line("1956年02月17日", 732, 318, h=24),
+        line("公民身份证", 635, 406, h=24),
+        line("350103195602175156", 731, 416, h=22),
+        line("件编号", 649, 424, h=25),
+        line("住址", 359, 761, h=25),
+        line("广东省深圳市南山区长寿路290号", 448, 761, h=26),
+        line("承办人签章:", 344, 825, h=27),
+        line("登记日期：2025年02月13日", 691, 826, h=27),
+    ]
+    d = only(extract([page(1, lines, w=1240, h=1754)]), K.HOUSEHOLD_REGISTER)
+    assert d.value("holder_name") == "刘宏伟"
+    assert d.value("id_number") == "350103195602175156"
+    assert d.value("issue_date") == dt.date(2025, 2, 13)
+
+
+def test_birth_service_registration_issuer_under_the_seal_label() -> None:
+    """登记机关意见 is a row title, not the issuer: the issuer is the body under 登记机关（盖章）;
+    the date is 登记日期, not 结婚登记日期 nor a birth date."""
+    lines = [
+        line("福建省生育服务登记表", 432, 107, h=39),
+        line("姓名", 136, 286, h=41),
+        line("郭月娥", 265, 286, h=40),
+        line("廖昌盛", 708, 287, h=40),
+        line("出生日期", 128, 341, h=38),
+        line("1999年03月24日", 268, 343, h=33),
+        line("公民身份号码", 111, 450, h=31),
+        line("350421199903248440", 270, 452, h=27),
+        line("结婚登记日期", 110, 806, h=31),
+        line("2024年02月15日", 268, 805, h=33),
+        line("经审核，符合生育登记条件，予以登记。", 287, 1251, h=26),
+        line("登记机关意见", 110, 1350, h=30),
+        line("登记机关（盖章）", 815, 1375, h=35),
+        line("明溪县夏阳乡人民政府", 816, 1420, h=33),
+        line("登记日期:2025年09月25日", 819, 1468, h=27),
+    ]
+    d = only(extract([page(1, lines, w=1240, h=1754)]), K.BIRTH_SERVICE_REGISTRATION)
+    assert d.value("holder_name") == "郭月娥"
+    assert d.value("issuer") == "明溪县夏阳乡人民政府"
+    assert d.value("issue_date") == dt.date(2025, 9, 25)
+
+
+def test_marriage_certificate_holder_spouse_and_issuer() -> None:
+    lines = [
+        line("持证人郭月娥", 147, 134, h=32),
+        line("登记日期2024年02月15日", 149, 194, h=30),
+        line("结婚证字号 J350421-2024-000364", 148, 253, h=29),
+        line("姓名廖昌盛", 145, 406, h=31),
+        line("性别男", 428, 406, h=32),
+        line("出生日期 1996年09月05日", 149, 455, h=27),
+        line("身份证件号 350402199609054013", 550, 454, h=29),
+        line("姓名郭月娥", 147, 533, h=31),
+        line("性别女", 430, 533, h=32),
+        line("出生日期 1999年03月24日", 149, 584, h=27),
+        line("身份证件号350421199903248440", 551, 583, h=29),
+        line("明溪县民政局", 784, 700, h=33),
+    ]
+    d = only(extract([page(1, lines, w=1240, h=1754)]), K.MARRIAGE_CERTIFICATE)
+    assert d.value("holder_name") == "郭月娥"
+    assert d.value("id_number") == "350421199903248440"
+    assert d.value("spouse_name") == "廖昌盛"
+    assert d.value("spouse_id_number") == "350402199609054013"
+    assert d.value("issuer") == "明溪县民政局"
+    assert d.value("issue_date") == dt.date(2024, 2, 15)
+
+
+def test_supporting_document_issuer_under_the_seal_label() -> None:
+    lines = [
+        line("参保地工作单位派出凭证", 436, 121, h=39),
+        line(
+            "兹派我单位职工施佳怡（身份证号:350203196409058740)常驻上海市浦东新区工作，派驻期限",
+            115,
+            235,
+            h=30,
+        ),
+        line("自2026年03月03日起两年。特此证明。", 116, 281, h=30),
+        line("单位(盖章)", 114, 1157, h=31),
+        line("明溪县城南食品有限公司", 114, 1228, h=30),
+        line("2026年3月3日", 645, 1228, h=30),
+    ]
+    d = only(extract([page(1, lines, w=1240, h=1754)]), K.SUPPORTING_DOCUMENT)
+    assert d.value("holder_name") == "施佳怡"
+    assert d.value("id_number") == "350203196409058740"
+    assert d.value("issuer") == "明溪县城南食品有限公司"
+    assert d.value("issue_date") == dt.date(2026, 3, 3)
+
+
 def test_unknown_page_is_other_not_a_guess() -> None:
     docs = extract([page(1, [line("天气晴朗", 100, 100), line("欢迎光临", 100, 200)])])
     assert [d.kind for d in docs] == [K.OTHER]
