@@ -48,6 +48,8 @@ RULES: list[tuple[K, str, float, str]] = [
     (K.HK_MACAO_TAIWAN_RESIDENCE_PERMIT, r"港澳台居民居住证", 12.0, "title"),
     (K.RESIDENCE_PERMIT, r"^居住证$|^.{0,6}省?居住证$", 10.0, "title"),
     (K.RESIDENCE_PERMIT, r"居住地址", 1.5, "any"),
+    # the back: 签发机关 and 签发日期 above the table of yearly endorsements (签注)
+    (K.RESIDENCE_PERMIT, r"签注记录|签注机关|签注日期", 4.0, "any"),
     (K.PASSPORT, r"护照|PASSPORT", 9.0, "title"),
     (K.HK_MACAO_TAIWAN_PERMIT, r"来往内地通行证|往来大陆通行证", 10.0, "any"),
     (K.FOREIGN_PERMANENT_RESIDENCE_CARD, r"永久居留", 9.0, "title"),
@@ -133,9 +135,12 @@ def classify_page(v: PageView) -> PageClass:
         scores[K.MEDICAL_INVOICE] = scores.get(K.MEDICAL_INVOICE, 0.0) + 6.0
     # ID-card geometry: the card's words on a card-sized area
     text = v.text()
-    front = "公民身份号码" in text or ("姓名" in text and "民族" in text and "住址" in text)
-    back = "签发机关" in text and "有效期限" in text
-    if K.ID_CARD in scores and (front or back):
+    front, back = card_sides(v)
+    if K.ID_CARD in scores and (
+        "公民身份号码" in text
+        or ("姓名" in text and "民族" in text and "住址" in text)
+        or ("签发机关" in text and "有效期限" in text)
+    ):
         scores[K.ID_CARD] += 1.0
     if not scores:
         return PageClass(K.OTHER, 0.0, None, scores)
@@ -153,9 +158,26 @@ def classify_page(v: PageView) -> PageClass:
         round(max(0.0, min(1.0, confidence)), 3),
         title,
         scores,
-        id_front=best_kind == K.ID_CARD and front,
-        id_back=best_kind == K.ID_CARD and back,
+        id_front=front,
+        id_back=back,
     )
+
+
+_ID_NUMBER = re.compile(r"\d{17}[\dXx]")
+
+
+def card_sides(v: PageView) -> tuple[bool, bool]:
+    """Which sides of an identity card the page shows: the front (the holder's details and the
+    ID number) and the back (the national title, issuing authority and validity). A page
+    showing both is a whole card, never half of one."""
+    text = v.text()
+    front = (
+        "公民身份号码" in text
+        or bool(_ID_NUMBER.search(text))
+        or ("姓名" in text and ("民族" in text or "住址" in text))
+    )
+    back = any(k in text for k in ("居民身份证", "中华人民共和国", "签发机关", "有效期限", "签注"))
+    return front, back
 
 
 # A form whose title was not read (cropped, faint) named by the rows only it has.

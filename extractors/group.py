@@ -10,6 +10,8 @@ from extractors.layout import PageView
 from models.kinds import DocumentKind as K
 
 _PAGE_OF = re.compile(r"第(\d+)页(?:/|,)?共(\d+)页")
+# Cards photographed or copied one side per page.
+CARDS = frozenset({K.ID_CARD, K.RESIDENCE_PERMIT, K.HK_MACAO_TAIWAN_RESIDENCE_PERMIT})
 _RECORD = re.compile(r"(?:住院号|门诊号)[:：]?([A-Za-z]*\d{4,})")
 
 
@@ -46,10 +48,13 @@ def _continues(prev: Group, v: PageView, pc: PageClass) -> bool:
     last = prev.views[-1]
     if last.number + 1 != v.number:
         return False
-    if prev.kind == K.ID_CARD and pc.kind == K.ID_CARD:
+    if prev.kind == pc.kind and pc.kind in CARDS:
         a = prev.classes[-1]
-        # a front-only page followed by a back-only page (or the reverse): one card
-        return bool(len(prev.views) == 1 and a.id_front != pc.id_front and a.id_back != pc.id_back)
+        # a front-only page followed by a back-only page (or the reverse): one card; a page
+        # showing both sides (or neither recognisably) is a card of its own, perhaps another
+        # person's
+        halves = {(a.id_front, a.id_back), (pc.id_front, pc.id_back)}
+        return len(prev.views) == 1 and halves == {(True, False), (False, True)}
     this = page_of(v)
     before = page_of(last)
     if this is not None and before is not None:

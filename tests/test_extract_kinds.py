@@ -126,6 +126,157 @@ def test_id_card_name_not_read_is_never_a_misread_label() -> None:
     assert d.value("name") is None
 
 
+def _card(front: list[OcrLine], back: list[OcrLine] = BACK) -> Document:
+    return only(extract([page(1, front + back, w=1065, h=1503)]), K.ID_CARD)
+
+
+def test_id_card_name_with_a_box_glyph_read_before_it() -> None:
+    """A checkbox or dash OCR reads into the name line (姓名☑刘丽华) is not part of the name."""
+    lines = [line("姓名☑张桂香", 400, 226) if ln.text == "姓名" else ln for ln in FRONT]
+    lines = [ln for ln in lines if ln.text != "张桂香"]
+    assert _card(lines).value("name") == "张桂香"
+    # the label lost too: -张桂香 is the topmost short line
+    lines = [line("-张桂香", 470, 222) if ln.text == "张桂香" else ln for ln in FRONT]
+    lines = [ln for ln in lines if ln.text != "姓名"]
+    assert _card(lines).value("name") == "张桂香"
+
+
+def test_id_card_address_read_with_its_label_continues_on_the_next_line() -> None:
+    """住址 read together with the first address line: the second line starts under the value,
+    left of where the label line ends, and still belongs to the address."""
+    lines = [ln for ln in FRONT if ln.text not in ("住址", "福建省泉州市晋江市六一")]
+    lines.append(line("住址福建省泉州市晋江市六一", 400, 347))
+    d = _card(lines)
+    assert d.value("address") == "福建省泉州市晋江市六一北路233号24栋406室"
+
+
+def test_id_card_address_stops_at_the_id_number_row_even_with_its_label_misread() -> None:
+    lines = [line("公民身册号网", 400, 451) if ln.text == "公民身份号码" else ln for ln in FRONT]
+    # the number read on the row just below the address, left in the value column
+    lines = [
+        line("350582197408103964", 470, 420) if ln.text.startswith("3505") else ln for ln in lines
+    ]
+    d = _card(lines)
+    assert d.value("address") == "福建省泉州市晋江市六一北路233号24栋406室"
+    assert d.value("id_number") == "350582197408103964"
+
+
+def test_id_card_address_without_its_label() -> None:
+    """The 住址 label lost: the address is the line opening with the province and the lines
+    below it down to the ID number."""
+    lines = [ln for ln in FRONT if ln.text not in ("住址", "出生")]
+    lines = [line("E zr HOr 5 1974", 470, 306) if "1974年" in ln.text else ln for ln in lines]
+    d = _card(lines)
+    assert d.value("address") == "福建省泉州市晋江市六一北路233号24栋406室"
+
+
+def test_id_card_ethnicity_is_one_of_the_56_in_its_simplified_form() -> None:
+    lines = [line("民族漢", 530, 268) if ln.text == "民族汉" else ln for ln in FRONT]
+    assert _card(lines).value("ethnicity") == "汉"
+    lines = [line("民族X", 530, 268) if ln.text == "民族汉" else ln for ln in FRONT]
+    f = _card(lines).fields["ethnicity"]
+    assert f.readable is False and f.value is None
+
+
+def test_id_card_sex_and_ethnicity_row_read_without_labels() -> None:
+    lines = [ln for ln in FRONT if ln.text not in ("性别", "女", "民族汉")]
+    lines.append(line("女民故汉", 470, 268, conf=0.71))
+    d = _card(lines)
+    assert d.value("sex") == "女"
+    assert d.value("ethnicity") == "汉"
+    assert d.value("name") == "张桂香"
+
+
+def _back(issuer: list[OcrLine], validity: list[OcrLine]) -> list[OcrLine]:
+    return [
+        line("中华人民共和国", 540, 640),
+        line("居民身份证", 540, 700, h=45),
+        *issuer,
+        *validity,
+    ]
+
+
+def test_id_card_validity_with_its_label_misread() -> None:
+    issuer = [line("签发机关晋江市公安局", 460, 818)]
+    for validity in (
+        [line("有效限2020.04.29-2030.04.29", 460, 857)],  # a character lost
+        [line("有效期品", 460, 857, conf=0.63), line("2020.04.29-2030.04.29", 590, 857)],
+        [line("89k=20200429.2030.04.29", 460, 857, conf=0.85)],  # the label unreadable
+        [line("行效期限2020.04.29=2030.04.29", 460, 857)],
+    ):
+        d = _card(FRONT, _back(issuer, validity))
+        assert d.value("valid_from") == dt.date(2020, 4, 29), validity
+        assert d.value("valid_until") == dt.date(2030, 4, 29), validity
+    d = _card(FRONT, _back(issuer, [line("有期段2010.12:19.长期", 460, 857, conf=0.9)]))
+    assert d.value("valid_from") == dt.date(2010, 12, 19)
+    assert d.value("valid_until") == "长期"
+
+
+def test_id_card_validity_not_5_10_or_20_years_is_unreadable() -> None:
+    """A card is valid 5, 10 or 20 years to the day: 2017.11.26-2027.11.28 was misread."""
+    issuer = [line("签发机关晋江市公安局", 460, 818)]
+    d = _card(FRONT, _back(issuer, [line("WHpw2017.11.26-202711 28", 460, 857, conf=0.82)]))
+    for name in ("valid_from", "valid_until"):
+        f = d.fields[name]
+        assert f.readable is False and f.value is None and "2017" in f.raw
+
+
+def test_id_card_issuing_authority_with_its_label_misread_or_lost() -> None:
+    validity = [line("有效期限2022.03.05-长期", 460, 857)]
+    for issuer in (
+        [line("发机关", 480, 818), line("晋江市公安局", 590, 818)],
+        [line("益发机关晋江市公安局", 460, 818)],
+        [line("晋江市公安局", 590, 818)],
+        [line("否支机果晋江市公安局", 460, 818, conf=0.82)],
+    ):
+        d = _card(FRONT, _back(issuer, validity))
+        assert d.value("issuing_authority") == "晋江市公安局", issuer
+    d = _card(FRONT, _back([line("签发机关明溪且公安局", 460, 818)], validity))
+    assert d.value("issuing_authority") == "明溪县公安局"
+
+
+def test_two_whole_cards_of_two_people_are_two_documents() -> None:
+    """Each page shows a whole card (front and back): two cards, even when the second's labels
+    were poorly read, never one card made of both."""
+    other_front = [
+        line("苏洁泉", 470, 222, conf=0.87),
+        line("出生 1974 牛 4 月 29 日", 400, 306, conf=0.86),
+        line("江建省泉圳市丰泽区洪江", 470, 347, conf=0.77),
+        line("路259号1905室", 470, 380),
+        line("公民版号9", 400, 451, conf=0.68),
+        line("35050319740429805X", 640, 451),
+    ]
+    other_back = [
+        line("中华人民共和国", 540, 640),
+        line("居民身份证", 540, 700, h=45),
+        line("签发机关", 460, 818),
+        line("泉州市公安局丰泽分局", 590, 818),
+        line("效限2014.11.26-2034.11.26", 460, 857),
+    ]
+    docs = extract([page(1, FRONT + BACK), page(2, other_front + other_back)])
+    cards = [d for d in docs if d.kind == K.ID_CARD]
+    assert [d.pages for d in cards] == [[1], [2]]
+    assert cards[0].value("id_number") == "350582197408103964"
+    assert cards[1].value("id_number") == "35050319740429805X"
+    assert cards[1].value("issuing_authority") == "泉州市公安局丰泽分局"
+    assert cards[1].value("valid_until") == dt.date(2034, 11, 26)
+
+
+def test_id_card_number_failing_its_check_and_the_birth_date_is_unreadable() -> None:
+    """One digit misread in the birth part: the check digit fails and the number disagrees
+    with the printed birth date. A number printed with a wrong check digit alone stays read
+    (the verifier reports it invalid)."""
+    misread = [
+        line("350582197408183964", 640, 451) if ln.text.startswith("3505") else ln for ln in FRONT
+    ]
+    f = _card(misread).fields["id_number"]
+    assert f.readable is False and f.value is None and f.raw == "350582197408183964"
+    printed_wrong = [
+        line("350582197408103965", 640, 451) if ln.text.startswith("3505") else ln for ln in FRONT
+    ]
+    assert _card(printed_wrong).value("id_number") == "350582197408103965"
+
+
 def test_vertical_text_page_is_turned_back() -> None:
     """A page uprighted a quarter turn too far (text runs vertically) still reads."""
     upright = page(1, FRONT + BACK, w=1240, h=1754)
@@ -445,6 +596,162 @@ def test_bank_card() -> None:
     d = only(extract([page(1, lines, w=1000, h=630)]), K.BANK_CARD)
     assert d.value("bank_name") == "中国银行"
     assert d.value("card_number") == "6216616527607832440"
+
+
+def test_application_form_applicant_is_the_named_person_not_the_insured() -> None:
+    """An heir drawing a deceased parent's account: 姓名 names the applicant, 参保人姓名 the
+    insured."""
+    lines = [
+        line("基本医疗保险个人账户一次性支取申请表", 320, 121, h=38),
+        line("姓名", 147, 228),
+        line("苏清泉", 270, 229),
+        line("身份证号码", 118, 297),
+        line("35050319740429805X", 273, 301),
+        line("支取原因", 127, 426),
+        line("死亡", 270, 425),
+        line("参保人姓名", 650, 425),
+        line("苏若曦", 803, 424),
+        line("参保人身份证号", 105, 492),
+        line("350602195706233104", 274, 496),
+        line("申请人（签字）_", 647, 1157),
+    ]
+    d = only(extract([page(1, lines, w=1240, h=1754)]), K.APPLICATION_FORM)
+    assert d.value("applicant_name") == "苏清泉"
+    assert d.value("id_number") == "35050319740429805X"
+
+
+def test_residence_permit_front_and_back() -> None:
+    """The back (签发机关, 签发日期, the table of 签注) is the permit's, joined to its front; the
+    issue date is 签发日期, never the holder's birth date."""
+    front = [
+        line("浙江省居住证", 364, 34, h=55),
+        line("姓名", 46, 153, h=48),
+        line("郑振华", 179, 143, h=57),
+        line("性别男", 46, 223, h=50),
+        line("民族汉", 347, 221, h=52),
+        line("出生", 51, 300, h=41),
+        line("1985年01月13日", 184, 298, h=41),
+        line("居住地址", 51, 373, h=40),
+        line("浙江省杭州市西湖区滨江路203号", 179, 369, h=44),
+        line("公民身份号码", 55, 579, h=37),
+        line("350902198501136976", 283, 568, h=50),
+    ]
+    back = [
+        line("签发机关", 231, 89, h=43),
+        line("杭州市公安局西湖区分局", 394, 90, h=38),
+        line("签发日期", 233, 156, h=42),
+        line("2023.12.23", 394, 158, h=36),
+        line("签注记录", 439, 241, h=42),
+        line("签注日期", 155, 311, h=41),
+        line("有效期至", 456, 312, h=40),
+        line("签注机关", 762, 311, h=42),
+        line("2023.12.23", 144, 376, h=34),
+        line("2024.12.22", 442, 376, h=35),
+        line("文新派出所", 757, 376, h=36),
+        line("本证在签注有效期内有效，持证人应按规定办理签注", 242, 586, h=29),
+    ]
+    docs = extract([page(1, front, w=1022, h=660), page(2, back, w=1043, h=652)])
+    d = only(docs, K.RESIDENCE_PERMIT)
+    assert d.pages == [1, 2]
+    assert d.value("holder_name") == "郑振华"
+    assert d.value("id_number") == "350902198501136976"
+    assert d.value("issuer") == "杭州市公安局西湖区分局"
+    assert d.value("issue_date") == dt.date(2023, 12, 23)
+
+
+def test_household_register_number_label_over_two_lines_and_registration_date() -> None:
+    lines = [
+        line("常住人口登记卡", 511, 109, h=37),
+        line("姓名", 359, 181, h=25),
+        line("刘宏伟", 446, 179, h=29),
+        line("户主或与户", 634, 170, h=27),
+        line("主关系", 649, 190, h=25),
+        line("户主", 728, 177, h=34),
+        line("出生日期", 642, 317, h=25),
+        line("1956年02月17日", 732, 318, h=24),
+        line("公民身份证", 635, 406, h=24),
+        line("350103195602175156", 731, 416, h=22),
+        line("件编号", 649, 424, h=25),
+        line("住址", 359, 761, h=25),
+        line("广东省深圳市南山区长寿路290号", 448, 761, h=26),
+        line("承办人签章:", 344, 825, h=27),
+        line("登记日期：2025年02月13日", 691, 826, h=27),
+    ]
+    d = only(extract([page(1, lines, w=1240, h=1754)]), K.HOUSEHOLD_REGISTER)
+    assert d.value("holder_name") == "刘宏伟"
+    assert d.value("id_number") == "350103195602175156"
+    assert d.value("issue_date") == dt.date(2025, 2, 13)
+
+
+def test_birth_service_registration_issuer_under_the_seal_label() -> None:
+    """登记机关意见 is a row title, not the issuer: the issuer is the body under 登记机关（盖章）;
+    the date is 登记日期, not 结婚登记日期 nor a birth date."""
+    lines = [
+        line("福建省生育服务登记表", 432, 107, h=39),
+        line("姓名", 136, 286, h=41),
+        line("郭月娥", 265, 286, h=40),
+        line("廖昌盛", 708, 287, h=40),
+        line("出生日期", 128, 341, h=38),
+        line("1999年03月24日", 268, 343, h=33),
+        line("公民身份号码", 111, 450, h=31),
+        line("350421199903248440", 270, 452, h=27),
+        line("结婚登记日期", 110, 806, h=31),
+        line("2024年02月15日", 268, 805, h=33),
+        line("经审核，符合生育登记条件，予以登记。", 287, 1251, h=26),
+        line("登记机关意见", 110, 1350, h=30),
+        line("登记机关（盖章）", 815, 1375, h=35),
+        line("明溪县夏阳乡人民政府", 816, 1420, h=33),
+        line("登记日期:2025年09月25日", 819, 1468, h=27),
+    ]
+    d = only(extract([page(1, lines, w=1240, h=1754)]), K.BIRTH_SERVICE_REGISTRATION)
+    assert d.value("holder_name") == "郭月娥"
+    assert d.value("issuer") == "明溪县夏阳乡人民政府"
+    assert d.value("issue_date") == dt.date(2025, 9, 25)
+
+
+def test_marriage_certificate_holder_spouse_and_issuer() -> None:
+    lines = [
+        line("持证人郭月娥", 147, 134, h=32),
+        line("登记日期2024年02月15日", 149, 194, h=30),
+        line("结婚证字号 J350421-2024-000364", 148, 253, h=29),
+        line("姓名廖昌盛", 145, 406, h=31),
+        line("性别男", 428, 406, h=32),
+        line("出生日期 1996年09月05日", 149, 455, h=27),
+        line("身份证件号 350402199609054013", 550, 454, h=29),
+        line("姓名郭月娥", 147, 533, h=31),
+        line("性别女", 430, 533, h=32),
+        line("出生日期 1999年03月24日", 149, 584, h=27),
+        line("身份证件号350421199903248440", 551, 583, h=29),
+        line("明溪县民政局", 784, 700, h=33),
+    ]
+    d = only(extract([page(1, lines, w=1240, h=1754)]), K.MARRIAGE_CERTIFICATE)
+    assert d.value("holder_name") == "郭月娥"
+    assert d.value("id_number") == "350421199903248440"
+    assert d.value("spouse_name") == "廖昌盛"
+    assert d.value("spouse_id_number") == "350402199609054013"
+    assert d.value("issuer") == "明溪县民政局"
+    assert d.value("issue_date") == dt.date(2024, 2, 15)
+
+
+def test_supporting_document_issuer_under_the_seal_label() -> None:
+    lines = [
+        line("参保地工作单位派出凭证", 436, 121, h=39),
+        line(
+            "兹派我单位职工施佳怡（身份证号:350203196409058740)常驻上海市浦东新区工作，派驻期限",
+            115,
+            235,
+            h=30,
+        ),
+        line("自2026年03月03日起两年。特此证明。", 116, 281, h=30),
+        line("单位(盖章)", 114, 1157, h=31),
+        line("明溪县城南食品有限公司", 114, 1228, h=30),
+        line("2026年3月3日", 645, 1228, h=30),
+    ]
+    d = only(extract([page(1, lines, w=1240, h=1754)]), K.SUPPORTING_DOCUMENT)
+    assert d.value("holder_name") == "施佳怡"
+    assert d.value("id_number") == "350203196409058740"
+    assert d.value("issuer") == "明溪县城南食品有限公司"
+    assert d.value("issue_date") == dt.date(2026, 3, 3)
 
 
 def test_unknown_page_is_other_not_a_guess() -> None:

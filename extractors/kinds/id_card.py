@@ -1,63 +1,241 @@
-"""Resident identity card (居民身份证): front and back, one or two pages."""
+"""Resident identity card (居民身份证): front and back, one or two pages.
+
+The card's layout is fixed: on the front the values stand in one column right of the labels
+(姓名, 性别 民族, 出生, 住址 over up to three lines, 公民身份号码), on the back 签发机关 and
+有效期限. Photocopies lose labels or read them with a character wrong, so labels are matched
+loosely at the start of a line and, where a label is lost, the value is found by its place
+and its form (the address between the birth row and the ID number, the validity range by its
+dates, the issuing authority by 公安局).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import unicodedata
 
 from extractors.kinds import common as c
-from extractors.kinds.labelled import Spec, build
 from extractors.layout import Hit, Line, PageView, same_row, union, value_for
 from extractors.normalize import idnumber
 
 LABELS = ("姓名", "性别", "民族", "出生", "住址", "公民身份号码", "签发机关", "有效期限")
+_STOPS = (*LABELS, "中华人民共和国", "居民身份证")
 
-FRONT = [
-    Spec("name", ("姓名",)),
-    Spec("sex", ("性别",), "sex"),
-    Spec("ethnicity", ("民族",)),
-    Spec("issuing_authority", ("签发机关",)),
-]
+# The 56 nationalities as printed on the card (民族 row), longest first for matching.
+_ETHNICITY_NAMES = (
+    "汉 蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 "
+    "拉祜 水 东乡 纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 "
+    "怒 乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺"
+)
+ETHNICITIES = tuple(sorted(_ETHNICITY_NAMES.split(" "), key=len, reverse=True))
+# Traditional or variant forms OCR models trained on mixed text return for a printed character.
+_VARIANTS = str.maketrans({"漢": "汉", "滿": "满", "維": "维", "爾": "尔", "鮮": "鲜", "烏": "乌"})
+# Characters OCR reads for the administrative suffix right before 公安局 (明溪且公安局).
+_SUFFIX_SLIPS = {"且": "县", "目": "县", "巿": "市", "币": "市"}
+_ID_RX = re.compile(r"\d{17}[\dXx]")
+_VALIDITY_YEARS = (5, 10, 20)
 
 
-def _address(lines: list[Line]) -> Hit | None:
-    label = next((ln for ln in lines if ln.n.startswith("住址")), None)
-    if label is None:
+def _distance(a: str, b: str) -> int:
+    """Edit distance (insertions, deletions, substitutions)."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def label_end(n: str, label: str) -> int:
+    """End of `label` at the start of `n`, allowing a character or two misread or lost in long
+    labels (公民身份写码, 有效限, 发机关 for 签发机关); -1 when the line does not start with it."""
+    if n.startswith(label):
+        return len(label)
+    slips = len(label) // 3
+    if slips == 0:
+        return -1
+    best, end = slips + 1, -1
+    for j in (len(label), len(label) - 1, len(label) + 1):
+        if 2 <= j <= len(n):
+            d = _distance(n[:j], label)
+            if d < best:
+                best, end = d, j
+    return end
+
+
+def _labelled(lines: list[Line], label: str) -> tuple[Line, str] | None:
+    """The first line starting with the label (loosely) and the text after it."""
+    for ln in lines:
+        end = label_end(ln.n, label)
+        if end >= 0:
+            return ln, ln.n[end:].lstrip(":")
+    return None
+
+
+def _value(lines: list[Line], label: str, stops: tuple[str, ...] = _STOPS) -> Hit | None:
+    """The value after a label: on its line, else the nearest line right of it on its row."""
+    found = _labelled(lines, label)
+    if found is None:
         return None
-    stop_y = min(
-        (ln.y0 for ln in lines if "公民身份号码" in ln.n and ln.y0 > label.y0),
-        default=label.y1 + 6 * label.h,
-    )
-    parts: list[Line] = []
-    rest = label.n[2:].lstrip(":")
+    ln, rest = found
+    rest = _cut(rest, [s for s in stops if s != label])
     if rest:
-        parts.append(label)
-    for ln in lines:
-        if ln is label or ln.page != label.page:
-            continue
-        if (
-            label.y0 - 0.3 * label.h <= ln.y0
-            and ln.y1 <= stop_y + 0.2 * label.h
-            and label.x1 - 0.5 * label.h <= ln.x0 < label.x1 + 12 * label.h
-            and not any(ln.n.startswith(lab) for lab in LABELS)
-        ):
-            parts.append(ln)
-    if not parts:
+        return Hit(rest, (ln,), ln.part_bbox(len(ln.n) - len(rest)), ln)
+    right = sorted(
+        (
+            o
+            for o in lines
+            if o is not ln
+            and o.page == ln.page
+            and same_row(ln, o)
+            and o.x0 >= ln.x1 - ln.h
+            and o.cx > ln.x1
+        ),
+        key=lambda o: o.x0,
+    )
+    for o in right[:1]:
+        if any(label_end(o.n, s) == 0 or o.n.startswith(s) for s in stops):
+            return None
+        txt = _cut(o.n, stops).lstrip(":")
+        if txt:
+            return Hit(txt, (o,), o.bbox, ln)
+    return None
+
+
+def _cut(text: str, stops: list[str] | tuple[str, ...]) -> str:
+    end = len(text)
+    for s in stops:
+        i = text.find(s, 1)
+        if 0 < i < end:
+            end = i
+    return text[:end]
+
+
+def _letters(text: str) -> str:
+    """A name is letters and the middle dot: a box, tick or dash OCR read beside it (☑刘丽华,
+    -刘宏伟) is not part of it."""
+    return "".join(
+        ch for ch in text if ch == "·" or unicodedata.category(ch).startswith("L")
+    ).strip()
+
+
+def _name(lines: list[Line]) -> c.ExtractedField | None:
+    hit = value_for(lines, ("姓名",), _STOPS)
+    if hit is None:
         return None
-    parts.sort(key=lambda a: (a.y0, a.x0))
-    text = "".join(rest if p is label else p.n for p in parts)
-    box = union(p.bbox for p in parts)
-    assert box is not None
-    return Hit(text, tuple(parts), box, label)
+    name = _letters(hit.text)
+    if not name or re.search(r"[A-Za-z0-9]", name):
+        return c.unreadable("name", hit, hit.conf * 0.5)
+    return c.str_field("name", Hit(name, hit.lines, hit.bbox, hit.label_line))
 
 
-def _id_number(lines: list[Line]) -> Hit | None:
-    hit = value_for(lines, ("公民身份号码", "身份号码"), LABELS)
-    if hit is not None and c.id_value(hit.text)[0] is not None:
-        return hit
+def ethnicity_value(text: str) -> str | None:
+    """The nationality in a read 民族 value (汉, 汉族, 漢), None when it is none of the 56."""
+    t = text.translate(_VARIANTS).rstrip("族")
+    if t in ETHNICITIES:
+        return t
+    return None
+
+
+def _sex_ethnicity_row(lines: list[Line], id_line: Line | None) -> tuple[Line, str, str] | None:
+    """The 性别/民族 row read without its labels (男民汉, 女主汉, 男民故汉, 民汉): sex first,
+    the nationality last."""
     for ln in lines:
-        if re.search(r"\d{17}[\dXx]", ln.n):
-            return Hit(ln.n, (ln,), ln.bbox, ln)
-    return hit
+        if id_line is not None and (ln.page != id_line.page or ln.cy >= id_line.cy):
+            continue
+        t = ln.n.translate(_VARIANTS)
+        if len(t) > 7 or not re.fullmatch(r"[\u4e00-\u9fff]+", t):
+            continue
+        eth = next((e for e in ETHNICITIES if t.endswith(e)), None)
+        if eth is None:
+            continue
+        middle = t[: -len(eth)]
+        if t[0] in "男女" and 1 <= len(middle) <= 4:
+            return ln, t[0], eth
+        if middle in ("民", "民族"):
+            return ln, "", eth
+    return None
+
+
+def _id_row(lines: list[Line]) -> Line | None:
+    """The ID number row of the front (the number, or its label when the number was lost)."""
+    for ln in lines:
+        if _ID_RX.search(ln.n):
+            return ln
+    for ln in lines:
+        if label_end(ln.n, "公民身份号码") >= 0:
+            return ln
+    return None
+
+
+def _address(lines: list[Line], id_line: Line | None) -> Hit | None:
+    """住址: its first line (after the label, or the first line naming a province or city in
+    the value column when the label was lost) and the lines below it in the same column, down
+    to the ID number row."""
+    label: Line | None = None
+    first: Line | None = None
+    first_text = ""
+    value_x0 = 0.0
+    for ln in lines:
+        if ln.n.startswith("住址") or ln.n.startswith("址") or _like_label(ln.n[:2]) == "住址":
+            label = ln
+            skip = 1 if ln.n.startswith("址") else 2
+            rest = ln.n[skip:].lstrip(":")
+            if rest:
+                first, first_text = ln, rest
+                value_x0 = ln.part_bbox(len(ln.n) - len(rest)).x0
+            break
+    if label is not None and first is None:
+        right = sorted(
+            (
+                o
+                for o in lines
+                if o is not label
+                and o.page == label.page
+                and same_row(label, o, 0.3)
+                and o.x0 >= label.x1 - label.h
+            ),
+            key=lambda o: o.x0,
+        )
+        if right:
+            first, first_text, value_x0 = right[0], right[0].n, right[0].x0
+    if first is None and id_line is not None:
+        # the label lost: the address opens with a province, region or city
+        for ln in lines:
+            if ln.page != id_line.page or ln.cy >= id_line.cy or "公安" in ln.n:
+                continue
+            if re.search(r"^[\u4e00-\u9fff]{1,4}(省|自治区)|^[\u4e00-\u9fff]{2,3}市", ln.n):
+                first, first_text, value_x0 = ln, ln.n, ln.x0
+                break
+    if first is None:
+        return None
+    h = first.h
+    bottom = (
+        id_line.y0
+        if id_line is not None and id_line.page == first.page and id_line.y0 > first.y1
+        else first.y1 + 3 * h
+    )
+    parts: list[tuple[Line, str]] = [(first, first_text)]
+    last = first
+    for ln in lines:
+        if ln is first or ln is label or ln.page != first.page:
+            continue
+        if not (last.cy + 0.5 * h < ln.cy and ln.y1 <= bottom + 0.2 * h):
+            continue
+        if ln.y0 - last.y1 > 1.2 * h or not (value_x0 - 1.5 * h <= ln.x0 <= value_x0 + 2 * h):
+            continue
+        if any(label_end(ln.n, lab) >= 0 for lab in LABELS if len(lab) > 2) or _ID_RX.search(ln.n):
+            break
+        parts.append((ln, ln.n))
+        last = ln
+    text = "".join(t for _, t in parts)
+    text = _ID_RX.sub("", text)  # the number printed below, read into the last address line
+    if not re.search(r"[\u4e00-\u9fff]", text):
+        return None
+    box = union(p.bbox for p, _ in parts)
+    assert box is not None
+    return Hit(text, tuple(p for p, _ in parts), box, label or first)
 
 
 def _birth(lines: list[Line]) -> Hit | None:
@@ -77,47 +255,128 @@ def _birth(lines: list[Line]) -> Hit | None:
     return Hit(text, tuple(parts), box, label)
 
 
-def _validity(lines: list[Line]) -> tuple[c.ExtractedField | None, c.ExtractedField | None]:
-    hit = value_for(lines, ("有效期限", "有效期"), LABELS)
+def _issuer(lines: list[Line]) -> c.ExtractedField | None:
+    """签发机关: the value after its label, else the back's line naming a 公安局; the
+    administrative suffix before 公安局 read as a look-alike (明溪且公安局) is put right."""
+    hit = _value(lines, "签发机关")
+    if hit is None or "公安" not in hit.text:
+        for ln in lines:
+            if re.search(r"公安(分)?局", ln.n) and not re.search(r"\d|省|路|号", ln.n):
+                i = ln.n.find("机关")
+                text = ln.n[i + 2 :] if i >= 0 else ln.n
+                if i < 0 and sum(a == b for a, b in zip(text[:4], "签发机关", strict=False)):
+                    text = text[4:]  # the label read beyond recognition (否支机果)
+                hit = Hit(text.lstrip(":"), (ln,), ln.bbox, ln)
+                break
     if hit is None:
-        return None, None
-    t = hit.text.replace("至", "-").replace("—", "-").replace("一", "-").replace("~", "-")
-    parts = re.split(r"-(?=\d{4}|长期)", t, maxsplit=1)
-    start = c.date_value(parts[0])
-    vf = (
-        c.make("valid_from", start, hit.text, hit.conf, hit.page, hit.bbox)
-        if start is not None and hit.conf >= c.THRESHOLDS["date"]
-        else c.unreadable("valid_from", hit, hit.conf)
-    )
-    vu: c.ExtractedField | None = None
-    if len(parts) > 1:
-        end_text = parts[1]
-        if "长期" in end_text or "长" in end_text:
-            vu = c.make("valid_until", "长期", hit.text, hit.conf, hit.page, hit.bbox)
-        else:
-            end = c.date_value(end_text)
-            vu = (
-                c.make("valid_until", end, hit.text, hit.conf, hit.page, hit.bbox)
-                if end is not None and hit.conf >= c.THRESHOLDS["date"]
-                else c.unreadable("valid_until", hit, hit.conf)
-            )
-    elif "长期" in t:
-        vu = c.make("valid_until", "长期", hit.text, hit.conf, hit.page, hit.bbox)
-    return vf, vu
+        return None
+    text = hit.text
+    m = re.search(r"(.)公安局", text)
+    if m and m.group(1) in _SUFFIX_SLIPS:
+        text = text[: m.start(1)] + _SUFFIX_SLIPS[m.group(1)] + text[m.end(1) :]
+    return c.str_field("issuing_authority", Hit(text, hit.lines, hit.bbox, hit.label_line))
+
+
+_RANGE = re.compile(
+    r"(?<!\d)((?:19|20)\d{2})\D{0,2}?([01]\d)\D{0,2}?([0-3]\d)\D{0,3}?"
+    r"(?:((?:19|20)\d{2})\D{0,2}?([01]\d)\D{0,2}?([0-3]\d)(?!\d)|(长期|长))"
+)
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _date(y: str, m: str, d: str) -> dt.date | None:
+    try:
+        return dt.date(int(y), int(m), int(d))
+    except ValueError:
+        return None
+
+
+def _validity(lines: list[Line]) -> tuple[c.ExtractedField | None, c.ExtractedField | None]:
+    """有效期限 `2018.06.11-2028.06.11` or `2021.02.09-长期`, found after its label or, the label
+    misread, by its form. A card is valid for 5, 10 or 20 years to the day (or 长期): two dates
+    that do not keep to that were misread, and both are reported unreadable."""
+    hit = _value(lines, "有效期限", ())
+    cands: list[tuple[str, tuple[Line, ...]]] = []
+    if hit is not None:
+        cands.append((hit.text, hit.lines))
+        right = [
+            o
+            for o in lines
+            if o is not hit.lines[0]
+            and o.page == hit.page
+            and same_row(o, hit.label_line)
+            and o.x0 > hit.label_line.x1 - hit.label_line.h
+        ]
+        cands += [(o.n, (o,)) for o in sorted(right, key=lambda o: o.x0)]
+    cands += [(ln.n, (ln,)) for ln in lines if not _ID_RX.search(ln.n)]
+    for text, parts in cands:
+        m = _RANGE.search(text)
+        if m is None:
+            continue
+        start = _date(m.group(1), m.group(2), m.group(3))
+        if start is None or start.year < 1984:
+            continue
+        conf = min(p.conf for p in parts)
+        box = union(p.bbox for p in parts)
+        raw = text
+        if m.group(7):
+            ok = conf >= c.THRESHOLDS["date"]
+            vf = c.make("valid_from", start, raw, conf, parts[0].page, box, readable=ok)
+            vu = c.make("valid_until", "长期", raw, conf, parts[0].page, box, readable=ok)
+            return vf, vu
+        end = _date(m.group(4), m.group(5), m.group(6))
+        consistent = end is not None and any(
+            end in (_add_years(start, n), _add_years(start, n) + dt.timedelta(days=1))
+            for n in _VALIDITY_YEARS
+        )
+        ok = consistent and conf >= c.THRESHOLDS["date"]
+        conf = conf if consistent else conf * 0.5
+        vf = c.make("valid_from", start, raw, conf, parts[0].page, box, readable=ok)
+        vu = c.make("valid_until", end, raw, conf, parts[0].page, box, readable=ok)
+        return vf, vu
+    if hit is not None:
+        return c.unreadable("valid_from", hit, hit.conf * 0.5), None
+    return None, None
 
 
 def extract_id_card(views: list[PageView]) -> c.Fields:
     lines = [ln for v in views for ln in v.lines]
     fields: c.Fields = {}
-    stops = [*LABELS, "中华人民共和国", "居民身份证"]
-    for s in FRONT:
-        c.put(fields, build(s.name, s.type, value_for(lines, s.labels, stops)))
-    # 民族 sometimes read glued to its value or with the value on the next box
-    eth = fields.get("ethnicity")
-    if eth is not None and isinstance(eth.value, str):
-        fields["ethnicity"] = eth.model_copy(update={"value": eth.value.rstrip("族")})
-    c.put(fields, c.str_field("address", _address(lines)))
-    if "name" not in fields:
+    id_line = _id_row(lines)
+    c.put(fields, _name(lines))
+    sex = value_for(lines, ("性别",), _STOPS)
+    if sex is not None:
+        s = c.sex_value(sex.text)
+        c.put(
+            fields,
+            c.make("sex", s, sex.text, sex.conf, sex.page, sex.bbox)
+            if s is not None
+            else c.unreadable("sex", sex, sex.conf * 0.5),
+        )
+    eth = value_for(lines, ("民族",), _STOPS)
+    if eth is not None:
+        e = ethnicity_value(eth.text)
+        c.put(
+            fields,
+            c.str_field("ethnicity", Hit(e, eth.lines, eth.bbox, eth.label_line))
+            if e is not None
+            else c.unreadable("ethnicity", eth, eth.conf * 0.5),
+        )
+    row = _sex_ethnicity_row(lines, id_line)
+    if row is not None:
+        ln, s, e = row
+        if s:
+            c.put(fields, c.make("sex", s, ln.text, ln.conf, ln.page, ln.bbox))
+        c.put(fields, c.make("ethnicity", e, ln.text, ln.conf, ln.page, ln.bbox))
+    c.put(fields, _issuer(lines))
+    c.put(fields, c.str_field("address", _address(lines, id_line)))
+    if "name" not in fields or not fields["name"].readable:
         c.put(fields, _unlabelled_name(lines))
     c.put(fields, c.id_field("id_number", _id_number(lines)))
     birth = _birth(lines)
@@ -130,69 +389,93 @@ def extract_id_card(views: list[PageView]) -> c.Fields:
     return fields
 
 
+def _id_number(lines: list[Line]) -> Hit | None:
+    hit = _value(lines, "公民身份号码")
+    if hit is not None and c.id_value(hit.text)[0] is not None:
+        return hit
+    for ln in lines:
+        if _ID_RX.search(ln.n):
+            return Hit(ln.n, (ln,), ln.bbox, ln)
+    return hit
+
+
 def _cross_check(fields: c.Fields) -> None:
     """The ID number encodes birth date and sex: agreement raises confidence, a missing value
-    is derived from a valid number (marked by its lower confidence)."""
+    is derived from a valid number (marked by its lower confidence). A number that fails its
+    check digit *and* disagrees with the printed birth date was misread: unreadable."""
     idf = fields.get("id_number")
     if idf is None or not idf.readable or not isinstance(idf.value, str):
         return
-    try:
-        parsed = idnumber.parse_id_number(idf.value)
-    except Exception:
-        return
-    birth = getattr(parsed, "birth_date", None)
-    sex = getattr(parsed, "sex", None)
     bf = fields.get("birth_date")
-    if birth is not None:
-        if bf is None or not bf.readable:
-            fields["birth_date"] = c.make(
-                "birth_date",
-                birth,
-                bf.raw if bf else "",
-                idf.confidence * 0.9,
-                idf.page,
-                bf.bbox if bf else None,
+    if not idnumber.is_valid(idf.value):
+        printed = bf.value if bf is not None and bf.readable else None
+        if isinstance(printed, dt.date) and idf.value[6:14] != printed.strftime("%Y%m%d"):
+            fields["id_number"] = idf.model_copy(
+                update={"value": None, "readable": False, "confidence": idf.confidence * 0.5}
             )
-        elif bf.value == birth:
-            fields["birth_date"] = bf.model_copy(update={"confidence": max(bf.confidence, 0.99)})
-        else:
-            fields["birth_date"] = bf.model_copy(update={"confidence": bf.confidence * 0.6})
+        return
+    parsed = idnumber.parse_id_number(idf.value)
+    birth = parsed.birth_date
+    if bf is None or not bf.readable:
+        fields["birth_date"] = c.make(
+            "birth_date",
+            birth,
+            bf.raw if bf else "",
+            idf.confidence * 0.9,
+            idf.page,
+            bf.bbox if bf else None,
+        )
+    elif bf.value == birth:
+        fields["birth_date"] = bf.model_copy(update={"confidence": max(bf.confidence, 0.99)})
+    else:
+        fields["birth_date"] = bf.model_copy(update={"confidence": bf.confidence * 0.6})
     sf = fields.get("sex")
-    if isinstance(sex, str) and sex in "男女" and (sf is None or not sf.readable):
+    if sf is None or not sf.readable:
         fields["sex"] = c.make(
-            "sex", sex, sf.raw if sf else "", idf.confidence * 0.9, idf.page, None
+            "sex", parsed.sex, sf.raw if sf else "", idf.confidence * 0.9, idf.page, None
         )
 
 
 _NOT_NAMES = ("中华人民共和国", "居民身份证", "签发机关", "有效期限", "公民身份号码")
 
 
-def _like_label(text: str) -> bool:
-    """A two-character label read with one character wrong (住域 for 住址, 姓石 for 姓名)."""
-    return len(text) == 2 and any(
-        len(lab) == 2 and sum(a == b for a, b in zip(text, lab, strict=True)) == 1 for lab in LABELS
+def _like_label(text: str) -> str | None:
+    """The two-character label a text is, read with one character wrong (住域 for 住址, 姓石
+    for 姓名)."""
+    if len(text) != 2:
+        return None
+    return next(
+        (
+            lab
+            for lab in LABELS
+            if len(lab) == 2 and sum(a == b for a, b in zip(text, lab, strict=True)) == 1
+        ),
+        None,
     )
 
 
 def _unlabelled_name(lines: list[Line]) -> c.ExtractedField | None:
     """Labels printed faintly may not be read: the name is then the topmost short line of
     2–4 Chinese characters on the card front (above the ID number)."""
-    id_line = next((ln for ln in lines if re.search(r"\d{17}[\dXx]", ln.n)), None)
+    id_line = next((ln for ln in lines if _ID_RX.search(ln.n)), None)
     # when the 姓名 label was read, the name stands right of the label column: a line starting
     # in that column is another label, perhaps misread (住址 → 住域), never the name
     label = next((ln for ln in lines if ln.n.startswith("姓名")), None)
-    cands = [
-        ln
-        for ln in lines
-        if re.fullmatch(r"[\u4e00-\u9fff]{2,4}", ln.n)
-        and ln.n not in _NOT_NAMES
-        and not any(ln.n.startswith(x) for x in LABELS)
-        and not _like_label(ln.n)
-        and ln.n[0] not in "男女"  # the 性别/民族 row with its labels unread (男民汉)
-        and (label is None or (ln.page == label.page and ln.x0 > label.x1 - 0.2 * label.h))
-        and (id_line is None or (ln.page == id_line.page and ln.cy < id_line.cy))
-    ]
+    cands: list[tuple[Line, str]] = []
+    for ln in lines:
+        name = _letters(ln.n)
+        if (
+            re.fullmatch(r"[\u4e00-\u9fff]{2,4}", name)
+            and len(ln.n) - len(name) <= 1
+            and name not in _NOT_NAMES
+            and not any(name.startswith(x) for x in LABELS)
+            and _like_label(name) is None
+            and name[0] not in "男女"  # the 性别/民族 row with its labels unread (男民汉)
+            and (label is None or (ln.page == label.page and ln.x0 > label.x1 - 0.2 * label.h))
+            and (id_line is None or (ln.page == id_line.page and ln.cy < id_line.cy))
+        ):
+            cands.append((ln, name))
     if not cands:
         return None
-    ln = min(cands, key=lambda a: a.cy)
-    return c.make("name", ln.n, ln.text, ln.conf * 0.9, ln.page, ln.bbox)
+    ln, name = min(cands, key=lambda a: a[0].cy)
+    return c.make("name", name, ln.text, ln.conf * 0.9, ln.page, ln.bbox)
