@@ -495,3 +495,19 @@ def test_expense_list_amount_survives_a_poorly_read_quantity() -> None:
     assert isinstance(items, list) and len(items) == 2
     assert items[0]["amount"] == Decimal("12.00") and items[0]["quantity"] == Decimal("1")
     assert d.value("total") == Decimal("24.00")
+
+
+def test_maternity_hospital_heads_clinical_pages_and_lists() -> None:
+    """妇幼保健院 is a hospital: the header names the issuer of a discharge summary and of an
+    expense list (it was missed when only 医院/卫生院/… endings were known)."""
+    head = line("泉州市刺桐妇幼保健院", 616, 118, h=44)
+    discharge = [head if ln.text == "漳州市九龙江医院" else ln for ln in DISCHARGE]
+    d = only(extract([page(1, discharge)]), K.DISCHARGE_SUMMARY)
+    assert d.value("hospital") == "泉州市刺桐妇幼保健院"
+    rows = [
+        ("1", "普通门诊诊察费", "", "次", "1", "10.00", "10.00", "甲"),
+        ("sub", "诊察费", "10.00"),
+    ]
+    listing = [head if "壶山" in ln.text else ln for ln in _el_header(1, 1, rows, "10.00")]
+    d = only(extract([page(1, listing)]), K.EXPENSE_LIST)
+    assert d.value("hospital") == "泉州市刺桐妇幼保健院"

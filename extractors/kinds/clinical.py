@@ -71,9 +71,7 @@ def _hospital(v: PageView) -> c.ExtractedField | None:
     for ln in v.lines:
         if ln.y1 > v.height * 0.25:
             break
-        m = re.search(
-            r"[\u4e00-\u9fff()（）]{3,40}(医院|卫生院|卫生服务中心|医疗中心|诊所|门诊部)", ln.n
-        )
+        m = c.INSTITUTION_RX.search(ln.n)
         if m:
             return c.make("hospital", m.group(0), ln.text, ln.conf, ln.page, ln.bbox)
     return None
