@@ -511,3 +511,26 @@ def test_maternity_hospital_heads_clinical_pages_and_lists() -> None:
     listing = [head if "壶山" in ln.text else ln for ln in _el_header(1, 1, rows, "10.00")]
     d = only(extract([page(1, listing)]), K.EXPENSE_LIST)
     assert d.value("hospital") == "泉州市刺桐妇幼保健院"
+
+
+def test_diagnosis_certificate_title_is_not_the_diagnosis() -> None:
+    """诊断证明书 contains the label 诊断: the diagnosis is the value after 诊断:, not 证明书."""
+    lines = [
+        line("泉州市刺桐妇幼保健院", 463, 127, h=36),
+        line("诊断证明书", 531, 185, h=40),
+        line("姓名：谢淑贞", 80, 269),
+        line("性别: 女", 341, 268),
+        line("科别：妇科", 693, 265),
+        line("门诊号：16223119", 81, 318),
+        line("诊断:", 77, 373, conf=0.86),
+        line("早孕人工流产术后", 235, 376),
+        line("医嘱：", 79, 432),
+        line("建议休息3天，门诊随诊。", 233, 430),
+        line("医师：", 646, 758),
+        line("许雅婷", 769, 745),
+        line("2026年03月01日", 647, 816),
+    ]
+    d = only(extract([page(1, lines, w=1240, h=1754)]), K.DIAGNOSIS_CERTIFICATE)
+    assert d.value("diagnosis") == "早孕人工流产术后"
+    assert d.value("hospital") == "泉州市刺桐妇幼保健院"
+    assert d.value("date") == dt.date(2026, 3, 1)

@@ -56,6 +56,7 @@ PARAS = {
     "discharge_advice": ("出院医嘱",),
 }
 
+_TITLE_WITH_LABEL = re.compile(r"诊断(?:证明|书)")
 DIAGNOSIS_LABELS = ("临床诊断", "初步诊断", "诊断结果", "出院诊断", "诊断意见", "诊断")
 PHYSICIAN_LABELS = ("医师签名", "经治医师", "主治医师", "医师签字", "医师", "医生签名", "医生")
 DATE_LABELS = ("就诊日期", "开具日期", "出具日期", "日期", "就诊时间")
@@ -109,7 +110,9 @@ def extract_clinical(kind: K, views: list[PageView]) -> c.Fields:
         phys = extract(lines, [Spec("physician", PHYSICIAN_LABELS)], SECTIONS)
         c.put(fields, phys.get("physician"))
     else:
-        diag = extract(lines, [Spec("diagnosis", DIAGNOSIS_LABELS, "para")], (), SECTIONS)
+        # the title 诊断证明书 holds the label 诊断 but no diagnosis
+        body = [ln for ln in lines if not _TITLE_WITH_LABEL.search(ln.n)]
+        diag = extract(body, [Spec("diagnosis", DIAGNOSIS_LABELS, "para")], (), SECTIONS)
         c.put(fields, diag.get("diagnosis"))
         rest = extract(
             lines,
