@@ -674,3 +674,11 @@ def test_diagnosis_certificate_title_is_not_the_diagnosis() -> None:
     assert d.value("diagnosis") == "早孕人工流产术后"
     assert d.value("hospital") == "泉州市刺桐妇幼保健院"
     assert d.value("date") == dt.date(2026, 3, 1)
+
+
+def test_expense_list_class_read_as_a_figure() -> None:
+    """The 医保类别 column holds 甲/乙/丙 only: 乙 read as 2 is 乙."""
+    rows = [("1", "一次性使用静脉留置针", "22G", "支", "1", "18.50", "18.50", "2")]
+    d = only(extract([page(1, _el_header(1, 1, rows, "18.50"))]), K.EXPENSE_LIST)
+    items = d.value("items")
+    assert isinstance(items, list) and items[0]["insurance_class"] == "乙"

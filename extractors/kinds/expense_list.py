@@ -98,6 +98,7 @@ CLASS_FIX = {
     "田": "甲",
     "乙": "乙",
     "Z": "乙",
+    "2": "乙",  # the column holds 甲/乙/丙 only: a 2 there is 乙 read as a figure
     "丙": "丙",
     "内": "丙",
 }
