@@ -682,3 +682,12 @@ def test_expense_list_class_read_as_a_figure() -> None:
     d = only(extract([page(1, _el_header(1, 1, rows, "18.50"))]), K.EXPENSE_LIST)
     items = d.value("items")
     assert isinstance(items, list) and items[0]["insurance_class"] == "乙"
+
+
+def test_invoice_figures_against_words_and_categories_are_unreadable() -> None:
+    """¥45.80 read where the 大写 and the categories both make 46.80: the figures are not
+    trusted: reported unreadable with what was read, never a confident wrong total."""
+    lines = _swap(INVOICE, 1290, 771, line("¥45.80", 1290, 771))
+    d = _invoice(lines)
+    f = d.fields["total"]
+    assert not f.readable and f.value is None and f.raw == "¥45.80" and f.confidence < 0.8

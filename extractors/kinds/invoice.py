@@ -466,8 +466,9 @@ def _settle_total(
             "total", value, total_f.raw, max(total_f.confidence, 0.98), total_f.page, total_f.bbox
         )
     if total_f.readable and words is not None and cat_sum is not None and words == cat_sum:
-        # 大写 and categories agree with each other, not with the figures read: misread
-        return total_f.model_copy(update={"confidence": min(total_f.confidence, 0.6)})
+        # 大写 and categories agree with each other, not with the figures read: misread (or
+        # misprinted): unreadable, for a reviewer, never a confident wrong total
+        return c.unreadable("total", hit, min(total_f.confidence, 0.6))
     return total_f
 
 
