@@ -691,3 +691,22 @@ def test_invoice_figures_against_words_and_categories_are_unreadable() -> None:
     d = _invoice(lines)
     f = d.fields["total"]
     assert not f.readable and f.value is None and f.raw == "¥45.80" and f.confidence < 0.8
+
+
+def test_signature_read_with_characters_missing_is_unreadable() -> None:
+    """A signature box wide enough for three characters read as one (美 for 陈美华): the
+    name read is not the name signed, so it is reported unreadable, not as 美."""
+    box = [(1120.0, 790.0), (1255.0, 790.0), (1255.0, 845.0), (1120.0, 845.0)]
+    lines = [
+        OcrLine(text="美", polygon=box, confidence=0.97) if ln.text == "陈美华" else ln
+        for ln in DISCHARGE
+    ]
+    d = only(extract([page(1, lines)]), K.DISCHARGE_SUMMARY)
+    f = d.fields["physician"]
+    assert not f.readable and f.value is None and f.raw == "美"
+    # the same box holding the three characters is a name
+    full = [
+        OcrLine(text="陈美华", polygon=box, confidence=0.97) if ln.text == "美" else ln
+        for ln in lines
+    ]
+    assert only(extract([page(1, full)]), K.DISCHARGE_SUMMARY).value("physician") == "陈美华"

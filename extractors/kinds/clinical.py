@@ -134,11 +134,29 @@ def extract_clinical(kind: K, views: list[PageView]) -> c.Fields:
     return fields
 
 
+# A signature box this much wider than the characters read (width per character over height)
+# holds characters OCR did not read: 关萍 for 郑丽萍, 美 for 陈美华.
+_SIGNATURE_WIDTH = 0.95
+
+
 def _clean_physician(fields: c.Fields) -> None:
     f = fields.get("physician")
     if f is not None and isinstance(f.value, str):
         name = re.sub(r"[^\u4e00-\u9fff·]", "", f.value)
         if not name:
             del fields["physician"]
-        elif name != f.value:
+            return
+        b = f.bbox
+        spaced = " " in f.raw.strip()  # a name printed with spaces is wider than its characters
+        if (
+            b is not None
+            and b.y1 > b.y0
+            and not spaced
+            and (b.x1 - b.x0) / ((b.y1 - b.y0) * len(name)) > _SIGNATURE_WIDTH
+        ):
+            fields["physician"] = f.model_copy(
+                update={"value": None, "readable": False, "confidence": f.confidence * 0.5}
+            )
+            return
+        if name != f.value:
             fields["physician"] = f.model_copy(update={"value": name})
