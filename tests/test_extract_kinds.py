@@ -307,6 +307,7 @@ def test_invoice_damaged_figures_repaired_only_when_the_breakdown_proves_them() 
     d = _invoice(_swap(INVOICE, 489, 886, line("4000", 489, 886, conf=0.97)))
     f = d.fields["cash_payment"]
     assert f.readable and f.value == Decimal("40.00") and f.raw == "4000"
+    assert 0.8 <= f.confidence < 0.97  # repaired: readable, but less sure than read cleanly
     lines = _swap(INVOICE, 489, 886, line("40.003", 489, 886, conf=0.82))
     lines = _swap(lines, 501, 831, line("00", 501, 831, conf=0.63))
     d = _invoice(lines)

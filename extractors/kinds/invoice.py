@@ -276,9 +276,9 @@ def extract_invoice(views: list[PageView]) -> c.Fields:
         if f is None and label is not None:
             f = c.make(s.name, None, label.text, 0.0, label.page, label.bbox, readable=False)
         c.put(fields, f)
-    if total_confirmed:
-        _repair_payments(fields)
     _payments_balance(fields)
+    if total_confirmed:
+        _repair_payments(fields)  # after the balance: a repair is not confirmed by itself
     c.put(fields, _payee(lines, stops))
     if electronic:
         _qr(v, fields)
