@@ -355,11 +355,152 @@ def test_invoice_fields() -> None:
     assert d.value("payee") == "莆田市壶山人民医院"
 
 
+def _swap(lines: list[OcrLine], x: float, y: float, new: OcrLine | None) -> list[OcrLine]:
+    """The fixture with the line at (x, y) replaced (or removed)."""
+    at = [i for i, ln in enumerate(lines) if ln.polygon[0] == (x, y)]
+    assert len(at) == 1, (x, y)
+    out = list(lines)
+    if new is None:
+        del out[at[0]]
+    else:
+        out[at[0]] = new
+    return out
+
+
+def _invoice(lines: list[OcrLine]) -> Document:
+    return only(extract([page(1, lines, h=1200)]), K.MEDICAL_INVOICE)
+
+
 def test_invoice_low_confidence_amount_is_unreadable() -> None:
-    lines = [ln if ln.text != "40.00" else line("40.00", 489, 886, conf=0.5) for ln in INVOICE]
-    d = only(extract([page(1, lines, h=1200)]), K.MEDICAL_INVOICE)
+    """40.00 read with little confidence, and the breakdown cannot confirm it (the 个人账户
+    figures were not read): unreadable, never guessed."""
+    lines = _swap(INVOICE, 489, 886, line("40.00", 489, 886, conf=0.5))
+    lines = _swap(lines, 1484, 831, None)
+    d = _invoice(lines)
     f = d.fields["cash_payment"]
     assert not f.readable and f.value is None and f.raw == "40.00"
+    assert not d.fields["account_payment"].readable
+
+
+def test_invoice_low_confidence_amount_confirmed_by_the_breakdown() -> None:
+    """The same poorly read 40.00 is what 合计 (confirmed by its 大写) less the other payments
+    leaves: the figures read and the arithmetic agree, so the amount is readable."""
+    d = _invoice(_swap(INVOICE, 489, 886, line("40.00", 489, 886, conf=0.5)))
+    f = d.fields["cash_payment"]
+    assert f.readable and f.value == Decimal("40.00") and f.raw == "40.00"
+
+
+def test_invoice_payment_cell_never_takes_the_next_cells_figures() -> None:
+    """个人现金支付 whose figures were not read (under the seal), next to a label read without
+    its first character (人自付:) and that cell's 0.00: the cash payment is unreadable, not
+    0.00 — nor filled in from the other payments."""
+    lines = _swap(INVOICE, 489, 886, None)
+    lines = _swap(lines, 613, 875, line("人自付:", 640, 875, conf=0.91))
+    d = _invoice(lines)
+    f = d.fields["cash_payment"]
+    assert not f.readable and f.value is None
+    assert d.value("self_pay") == Decimal("0.00")
+
+
+def test_invoice_payment_cells_pass_over_seal_characters() -> None:
+    """Seal characters between a label and its figures (县城关, a tall box) are not a label:
+    the figures after them are the value."""
+    lines = _swap(INVOICE, 489, 886, line("40.00", 489, 886))
+    lines.append(line("县城关", 300, 860, h=90))
+    d = _invoice(lines)
+    assert d.value("cash_payment") == Decimal("40.00")
+
+
+def test_e_invoice_text_layer_cells_share_lines() -> None:
+    """E-invoice text layers join a cell's figures with the next label: 0.00 其他支付："""
+    pay = {
+        "医保统筹基金支付：",
+        "其他支付：",
+        "个人账户支付：",
+        "个人现金支付：",
+        "个人自付：",
+        "个人自费:",
+    }
+    lines = [
+        ln
+        for ln in INVOICE
+        if ln.text not in pay and not (ln.polygon[0][1] > 800 and ln.polygon[0][1] < 900)
+    ]
+    lines += [
+        line("医保统筹基金支付：", 91, 825),
+        line("0.00 其他支付：", 505, 825),
+        line("0.00 个人账户支付：", 1004, 825),
+        line("6.80", 1503, 825),
+        line("个人现金支付：", 91, 880),
+        line("40.00 个人自付：", 477, 880),
+        line("0.00 个人自费：", 1004, 880),
+        line("0.00", 1503, 880),
+    ]
+    d = _invoice(lines)
+    assert d.value("fund_payment") == Decimal("0.00")
+    assert d.value("other_payment") == Decimal("0.00")
+    assert d.value("account_payment") == Decimal("6.80")
+    assert d.value("cash_payment") == Decimal("40.00")
+    assert d.value("self_pay") == Decimal("0.00")
+    assert d.value("self_expense") == Decimal("0.00")
+
+
+def test_invoice_words_are_not_the_seal_text_crossing_them() -> None:
+    """The seal's ring text (州市司, a tall box starting left of the 大写) is not the 大写."""
+    lines = [*INVOICE, line("州市司", 540, 740, conf=0.58, h=200)]
+    d = _invoice(lines)
+    assert d.value("total_words") == "肆拾陆元捌角整"
+
+
+def test_invoice_damaged_figures_repaired_only_when_the_breakdown_proves_them() -> None:
+    """A lost decimal point (4000) or a stray digit (40.003, with 统筹 read as 00) is repaired
+    when exactly one reading makes 统筹+其他+账户+现金 equal the confirmed 合计."""
+    d = _invoice(_swap(INVOICE, 489, 886, line("4000", 489, 886, conf=0.97)))
+    f = d.fields["cash_payment"]
+    assert f.readable and f.value == Decimal("40.00") and f.raw == "4000"
+    assert 0.8 <= f.confidence < 0.97  # repaired: readable, but less sure than read cleanly
+    lines = _swap(INVOICE, 489, 886, line("40.003", 489, 886, conf=0.82))
+    lines = _swap(lines, 501, 831, line("00", 501, 831, conf=0.63))
+    d = _invoice(lines)
+    assert d.value("cash_payment") == Decimal("40.00")
+    assert d.value("fund_payment") == Decimal("0.00")
+    lines = _swap(INVOICE, 501, 831, line("0:00", 501, 831, conf=0.88))
+    assert _invoice(lines).value("fund_payment") == Decimal("0.00")
+
+
+def test_invoice_damaged_figures_stay_unreadable_when_unproven() -> None:
+    # digits lost (4100 is no reading of 40.00): unreadable
+    d = _invoice(_swap(INVOICE, 489, 886, line("4100", 489, 886, conf=0.68)))
+    assert not d.fields["cash_payment"].readable
+    # two payments unknown, one without any figures read: nothing is implied
+    lines = _swap(INVOICE, 489, 886, line("4000", 489, 886, conf=0.97))
+    lines = _swap(lines, 501, 831, None)
+    d = _invoice(lines)
+    assert not d.fields["cash_payment"].readable and not d.fields["fund_payment"].readable
+    # the total confirmed by neither its 大写 nor the categories proves nothing
+    lines = _swap(INVOICE, 489, 886, line("4000", 489, 886, conf=0.97))
+    lines = [ln for ln in lines if ln.text not in ("诊察费", "西药费", "肆拾陆元捌角整")]
+    d = _invoice(lines)
+    assert d.value("total") == Decimal("46.80")
+    assert not d.fields["cash_payment"].readable
+
+
+def test_invoice_labels_read_with_one_character_wrong() -> None:
+    """开票日购 / 其驰支付 (one character misread) are still the labels they are."""
+    lines = _swap(INVOICE, 1159, 384, line("开票日购：2026年02月16日", 1159, 384))
+    lines = _swap(lines, 595, 822, line("其驰支付：", 595, 822, conf=0.94))
+    d = _invoice(lines)
+    assert d.value("issue_date") == dt.date(2026, 2, 16)
+    assert d.value("other_payment") == Decimal("0.00")
+    # 个人自费 is a label of its own, not 个人自付 misread
+    assert d.value("self_expense") == Decimal("0.00") and d.value("self_pay") == Decimal("0.00")
+
+
+def test_invoice_payee_cut_short_under_the_seal() -> None:
+    """收款单位 read as 泉州市东海人民医 (院 hidden by the seal): completed, less sure."""
+    lines = _swap(INVOICE, 560, 959, line("泉州市东海人民医", 300, 959))
+    f = _invoice(lines).fields["payee"]
+    assert f.value == "泉州市东海人民医院" and f.raw == "泉州市东海人民医" and f.confidence < 0.99
 
 
 def test_e_invoice_qr_cross_check() -> None:
@@ -802,3 +943,78 @@ def test_expense_list_amount_survives_a_poorly_read_quantity() -> None:
     assert isinstance(items, list) and len(items) == 2
     assert items[0]["amount"] == Decimal("12.00") and items[0]["quantity"] == Decimal("1")
     assert d.value("total") == Decimal("24.00")
+
+
+def test_maternity_hospital_heads_clinical_pages_and_lists() -> None:
+    """妇幼保健院 is a hospital: the header names the issuer of a discharge summary and of an
+    expense list (it was missed when only 医院/卫生院/… endings were known)."""
+    head = line("泉州市刺桐妇幼保健院", 616, 118, h=44)
+    discharge = [head if ln.text == "漳州市九龙江医院" else ln for ln in DISCHARGE]
+    d = only(extract([page(1, discharge)]), K.DISCHARGE_SUMMARY)
+    assert d.value("hospital") == "泉州市刺桐妇幼保健院"
+    rows = [
+        ("1", "普通门诊诊察费", "", "次", "1", "10.00", "10.00", "甲"),
+        ("sub", "诊察费", "10.00"),
+    ]
+    listing = [head if "壶山" in ln.text else ln for ln in _el_header(1, 1, rows, "10.00")]
+    d = only(extract([page(1, listing)]), K.EXPENSE_LIST)
+    assert d.value("hospital") == "泉州市刺桐妇幼保健院"
+
+
+def test_diagnosis_certificate_title_is_not_the_diagnosis() -> None:
+    """诊断证明书 contains the label 诊断: the diagnosis is the value after 诊断:, not 证明书."""
+    lines = [
+        line("泉州市刺桐妇幼保健院", 463, 127, h=36),
+        line("诊断证明书", 531, 185, h=40),
+        line("姓名：谢淑贞", 80, 269),
+        line("性别: 女", 341, 268),
+        line("科别：妇科", 693, 265),
+        line("门诊号：16223119", 81, 318),
+        line("诊断:", 77, 373, conf=0.86),
+        line("早孕人工流产术后", 235, 376),
+        line("医嘱：", 79, 432),
+        line("建议休息3天，门诊随诊。", 233, 430),
+        line("医师：", 646, 758),
+        line("许雅婷", 769, 745),
+        line("2026年03月01日", 647, 816),
+    ]
+    d = only(extract([page(1, lines, w=1240, h=1754)]), K.DIAGNOSIS_CERTIFICATE)
+    assert d.value("diagnosis") == "早孕人工流产术后"
+    assert d.value("hospital") == "泉州市刺桐妇幼保健院"
+    assert d.value("date") == dt.date(2026, 3, 1)
+
+
+def test_expense_list_class_read_as_a_figure() -> None:
+    """The 医保类别 column holds 甲/乙/丙 only: 乙 read as 2 is 乙."""
+    rows = [("1", "一次性使用静脉留置针", "22G", "支", "1", "18.50", "18.50", "2")]
+    d = only(extract([page(1, _el_header(1, 1, rows, "18.50"))]), K.EXPENSE_LIST)
+    items = d.value("items")
+    assert isinstance(items, list) and items[0]["insurance_class"] == "乙"
+
+
+def test_invoice_figures_against_words_and_categories_are_unreadable() -> None:
+    """¥45.80 read where the 大写 and the categories both make 46.80: the figures are not
+    trusted: reported unreadable with what was read, never a confident wrong total."""
+    lines = _swap(INVOICE, 1290, 771, line("¥45.80", 1290, 771))
+    d = _invoice(lines)
+    f = d.fields["total"]
+    assert not f.readable and f.value is None and f.raw == "¥45.80" and f.confidence < 0.8
+
+
+def test_signature_read_with_characters_missing_is_unreadable() -> None:
+    """A signature box wide enough for three characters read as one (美 for 陈美华): the
+    name read is not the name signed, so it is reported unreadable, not as 美."""
+    box = [(1120.0, 790.0), (1255.0, 790.0), (1255.0, 845.0), (1120.0, 845.0)]
+    lines = [
+        OcrLine(text="美", polygon=box, confidence=0.97) if ln.text == "陈美华" else ln
+        for ln in DISCHARGE
+    ]
+    d = only(extract([page(1, lines)]), K.DISCHARGE_SUMMARY)
+    f = d.fields["physician"]
+    assert not f.readable and f.value is None and f.raw == "美"
+    # the same box holding the three characters is a name
+    full = [
+        OcrLine(text="陈美华", polygon=box, confidence=0.97) if ln.text == "美" else ln
+        for ln in lines
+    ]
+    assert only(extract([page(1, full)]), K.DISCHARGE_SUMMARY).value("physician") == "陈美华"

@@ -56,6 +56,7 @@ PARAS = {
     "discharge_advice": ("出院医嘱",),
 }
 
+_TITLE_WITH_LABEL = re.compile(r"诊断(?:证明|书)")
 DIAGNOSIS_LABELS = ("临床诊断", "初步诊断", "诊断结果", "出院诊断", "诊断意见", "诊断")
 PHYSICIAN_LABELS = ("医师签名", "经治医师", "主治医师", "医师签字", "医师", "医生签名", "医生")
 DATE_LABELS = ("就诊日期", "开具日期", "出具日期", "日期", "就诊时间")
@@ -71,9 +72,7 @@ def _hospital(v: PageView) -> c.ExtractedField | None:
     for ln in v.lines:
         if ln.y1 > v.height * 0.25:
             break
-        m = re.search(
-            r"[\u4e00-\u9fff()（）]{3,40}(医院|卫生院|卫生服务中心|医疗中心|诊所|门诊部)", ln.n
-        )
+        m = c.INSTITUTION_RX.search(ln.n)
         if m:
             return c.make("hospital", m.group(0), ln.text, ln.conf, ln.page, ln.bbox)
     return None
@@ -111,7 +110,9 @@ def extract_clinical(kind: K, views: list[PageView]) -> c.Fields:
         phys = extract(lines, [Spec("physician", PHYSICIAN_LABELS)], SECTIONS)
         c.put(fields, phys.get("physician"))
     else:
-        diag = extract(lines, [Spec("diagnosis", DIAGNOSIS_LABELS, "para")], (), SECTIONS)
+        # the title 诊断证明书 holds the label 诊断 but no diagnosis
+        body = [ln for ln in lines if not _TITLE_WITH_LABEL.search(ln.n)]
+        diag = extract(body, [Spec("diagnosis", DIAGNOSIS_LABELS, "para")], (), SECTIONS)
         c.put(fields, diag.get("diagnosis"))
         rest = extract(
             lines,
@@ -133,11 +134,29 @@ def extract_clinical(kind: K, views: list[PageView]) -> c.Fields:
     return fields
 
 
+# A signature box this much wider than the characters read (width per character over height)
+# holds characters OCR did not read: 关萍 for 郑丽萍, 美 for 陈美华.
+_SIGNATURE_WIDTH = 0.95
+
+
 def _clean_physician(fields: c.Fields) -> None:
     f = fields.get("physician")
     if f is not None and isinstance(f.value, str):
         name = re.sub(r"[^\u4e00-\u9fff·]", "", f.value)
         if not name:
             del fields["physician"]
-        elif name != f.value:
+            return
+        b = f.bbox
+        spaced = " " in f.raw.strip()  # a name printed with spaces is wider than its characters
+        if (
+            b is not None
+            and b.y1 > b.y0
+            and not spaced
+            and (b.x1 - b.x0) / ((b.y1 - b.y0) * len(name)) > _SIGNATURE_WIDTH
+        ):
+            fields["physician"] = f.model_copy(
+                update={"value": None, "readable": False, "confidence": f.confidence * 0.5}
+            )
+            return
+        if name != f.value:
             fields["physician"] = f.model_copy(update={"value": name})

@@ -27,6 +27,13 @@ THRESHOLDS: dict[str, float] = {
 
 Fields = dict[str, ExtractedField]
 
+# The name of a medical institution as printed in page headers and on the 收款单位 line
+# (妇幼保健院 included: maternity and child-care hospitals issue many maternity claims).
+INSTITUTION_RX = re.compile(
+    r"[\u4e00-\u9fff()（）]{3,40}"
+    r"(?:医院|卫生院|保健院|保健所|卫生服务中心|卫生服务站|医疗中心|医学中心|卫生室|诊所|门诊部|疗养院)"
+)
+
 
 def make(
     name: str,

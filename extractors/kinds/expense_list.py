@@ -98,6 +98,7 @@ CLASS_FIX = {
     "田": "甲",
     "乙": "乙",
     "Z": "乙",
+    "2": "乙",  # the column holds 甲/乙/丙 only: a 2 there is 乙 read as a figure
     "丙": "丙",
     "内": "丙",
 }
@@ -140,9 +141,7 @@ def extract_expense_list(views: list[PageView]) -> c.Fields:
     for ln in first.lines:
         if ln.y1 > first.height * 0.2:
             break
-        m = re.search(
-            r"[\u4e00-\u9fff()（）]{3,40}(医院|卫生院|卫生服务中心|医疗中心|诊所|门诊部)", ln.n
-        )
+        m = c.INSTITUTION_RX.search(ln.n)
         if m:
             c.put(fields, c.make("hospital", m.group(0), ln.text, ln.conf, ln.page, ln.bbox))
             break

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 
 from extractors.kinds import common as c
 from extractors.kinds.labelled import Spec, build
-from extractors.layout import Hit, Line, PageView, cluster_rows, norm, union, value_for
+from extractors.layout import (
+    COLONS,
+    Hit,
+    Line,
+    PageView,
+    cluster_rows,
+    find_label,
+    norm,
+    same_row,
+    strip_value,
+    union,
+    value_for,
+)
 from extractors.normalize.money import parse_upper
 
 MONEY_RX = re.compile(r"\d+[.．,]\d{2}(?!\d)|\d")
@@ -77,8 +92,42 @@ CATEGORIES = (
 )
 
 
+# 大写 figures: two characters of them at least (seal text crossing the line is not the value)
+WORDS_RX = re.compile(r"[零壹贰叁肆伍陆柒捌玖拾佰仟万亿元圆角分整]{2}")
+# a label cell: words followed by a colon (its first character may be lost: 人自付:)
+LABEL_RX = re.compile(r"[\u4e00-\u9fff()]{2,}[:;]")
+PAYEE_LABELS = ("收款单位(章)", "收款单位", "收款单位(盖章)")
+
+
 def _stops() -> list[str]:
     return [lab for s in (*HEADER, *PAYMENTS) for lab in s.labels] + list(OTHER_LABELS)
+
+
+def _mend_labels(lines: list[Line], labels: Sequence[str]) -> list[Line]:
+    """Labels read with one character wrong (开票日购：, 其驰支付：) are read as the label
+    they are: the words before a colon that are no label themselves but differ in exactly one
+    character from exactly one label (of four characters or more)."""
+    known = {lab for lab in labels if len(lab) >= 4 and re.fullmatch(r"[\u4e00-\u9fff]+", lab)}
+    sizes = sorted({len(k) for k in known}, reverse=True)
+    out: list[Line] = []
+    for ln in lines:
+        n = ln.n
+        for m in reversed(list(re.finditer(r"[\u4e00-\u9fff]{4,}(?=[:;])", n))):
+            word, end = m.group(0), m.end()
+            for size in (s for s in sizes if s <= len(word)):
+                tail = word[-size:]
+                if tail in known:
+                    break
+                near = [
+                    k
+                    for k in known
+                    if len(k) == size and sum(a != b for a, b in zip(k, tail, strict=True)) == 1
+                ]
+                if len(near) == 1:
+                    n = n[: end - size] + near[0] + n[end:]
+                    break
+        out.append(ln if n == ln.n else dataclasses.replace(ln, n=n))
+    return out
 
 
 def _category_of(text: str) -> str | None:
@@ -137,9 +186,9 @@ def _words_fix(text: str) -> str:
 
 def extract_invoice(views: list[PageView]) -> c.Fields:
     v = views[0]
-    lines = [ln for pv in views for ln in pv.lines]
-    fields: c.Fields = {}
     stops = _stops()
+    lines = _mend_labels([ln for pv in views for ln in pv.lines], stops)
+    fields: c.Fields = {}
     title = " ".join(ln.n for ln in lines if ln.y1 < v.height * 0.3)
     electronic = "电子" in title or bool(v.page.qr_payloads)
     if "住院" in title:
@@ -182,7 +231,7 @@ def extract_invoice(views: list[PageView]) -> c.Fields:
             )
     # amounts
     cats, used, cconf, cats_ok = _category_amounts(lines)
-    words_hit = value_for(lines, ("金额合计(大写)", "合计(大写)", "大写"), stops)
+    words_hit = value_for(lines, ("金额合计(大写)", "合计(大写)", "大写"), stops, accept=WORDS_RX)
     total_hit = value_for(lines, ("(小写)", "小写"), stops, accept=MONEY_RX)
     total_f = c.money_field("total", total_hit)
     words_value: Decimal | None = None
@@ -205,6 +254,12 @@ def extract_invoice(views: list[PageView]) -> c.Fields:
     cat_sum = sum(cats.values(), Decimal(0)) if cats else None
     total_f = _settle_total(total_f, total_hit, words_value, cat_sum, v.number)
     c.put(fields, total_f)
+    total_confirmed = (
+        total_f is not None
+        and total_f.readable
+        and total_f.value is not None
+        and total_f.value in (words_value, cat_sum)
+    )
     if cats:
         agree = total_f is not None and total_f.readable and cat_sum == total_f.value
         conf = cconf if cats_ok else cconf * 0.5
@@ -216,27 +271,177 @@ def extract_invoice(views: list[PageView]) -> c.Fields:
         fields["category_amounts"] = c.make(
             "category_amounts", cats, raw, conf, v.number, box, readable=readable
         )
-    for s in PAYMENTS:
-        hit = value_for(lines, s.labels, stops, accept=MONEY_RX)
+    for s, (label, hit) in _payment_hits(lines).items():
         f = build(s.name, s.type, hit)
-        if f is None and any(lab in ln.n for ln in lines for lab in s.labels):
-            label = next(ln for ln in lines for lab in s.labels if lab in ln.n)
+        if f is None and label is not None:
             f = c.make(s.name, None, label.text, 0.0, label.page, label.bbox, readable=False)
         c.put(fields, f)
     _payments_balance(fields)
-    payee = value_for(
-        lines,
-        ("收款单位(章)", "收款单位", "收款单位(盖章)"),
-        stops,
-        accept=re.compile("医院|卫生院|中心|诊所|门诊部|保健院"),
-    )
-    if payee is not None:
-        m = re.search(r"[\u4e00-\u9fff()]{3,40}(医院|卫生院|中心|诊所|门诊部)", payee.text)
-        text = m.group(0) if m else payee.text
-        c.put(fields, c.str_field("payee", Hit(text, payee.lines, payee.bbox, payee.label_line)))
+    if total_confirmed:
+        _repair_payments(fields)  # after the balance: a repair is not confirmed by itself
+    c.put(fields, _payee(lines, stops))
     if electronic:
         _qr(v, fields)
     return fields
+
+
+def _label_texts() -> list[str]:
+    """Labels of the payment block, also with their first character lost (人自付)."""
+    out = [lab for s in PAYMENTS for lab in s.labels]
+    out += [lab[1:] for lab in out if len(lab) >= 4]
+    return [*out, "收款单位", "复核人", "收款人"]
+
+
+def _label_starts(n: str, labels: Sequence[str]) -> list[int]:
+    """Where labels start in a line's text: known labels, or words followed by a colon."""
+    starts = {i for lab in labels for i in _find_all(n, lab)}
+    starts |= {m.start() for m in LABEL_RX.finditer(n)}
+    return sorted(starts)
+
+
+def _find_all(n: str, sub: str) -> list[int]:
+    return [m.start() for m in re.finditer(re.escape(sub), n)]
+
+
+def _payment_hits(lines: list[Line]) -> dict[Spec, tuple[Line | None, Hit | None]]:
+    """Each payment's label and the figures in its cell.
+
+    The payments are a grid of label: value cells. A value lies right of its label on the same
+    row and left of the next label's column; lines in between that are neither figures nor a
+    label (characters of a seal crossing the cell) are passed over, but never a label: a cell
+    whose figures were not read is left empty rather than given the next cell's figures."""
+    labels = _label_texts()
+    found: dict[Spec, tuple[Line, int]] = {}
+    for s in PAYMENTS:
+        hits = find_label(lines, s.labels)
+        if hits:
+            found[s] = hits[0]
+    anchors = [ln for ln, _ in found.values()]
+    block = [o for o in lines if any(o.page == a.page and same_row(o, a) for a in anchors)]
+    # x where each label of the block starts: the columns' left edges
+    columns = [o.part_bbox(i).x0 for o in block for i in _label_starts(o.n, labels)]
+    out: dict[Spec, tuple[Line | None, Hit | None]] = {}
+    for s in PAYMENTS:
+        if s not in found:
+            out[s] = (None, None)
+            continue
+        ln, end = found[s]
+        out[s] = (ln, _cell_value(ln, end, lines, labels, columns))
+    return out
+
+
+def _cell_value(
+    ln: Line, end: int, lines: list[Line], labels: Sequence[str], columns: list[float]
+) -> Hit | None:
+    rest = ln.n[end:]
+    starts = _label_starts(rest, labels)
+    own = strip_value(rest[: starts[0]] if starts else rest)
+    if re.search(r"\d", own):
+        i = end + len(rest) - len(rest.lstrip(COLONS))
+        return Hit(own, (ln,), ln.part_bbox(i, i + len(own)), ln)
+    x_end = ln.part_bbox(0, end).x1
+    edge = min((x for x in columns if x > x_end + 0.5 * ln.h), default=float("inf"))
+    cands = [
+        o
+        for o in lines
+        if o is not ln
+        and o.page == ln.page
+        and same_row(ln, o)
+        and o.x0 >= x_end - 1.0 * ln.h
+        and o.cx > x_end
+    ]
+    for o in sorted(cands, key=lambda o: o.x0):
+        starts = _label_starts(o.n, labels)
+        head = o.n[: starts[0]] if starts else o.n
+        box = o.part_bbox(0, len(head)) if starts else o.bbox
+        if (box.x0 + box.x1) / 2 >= edge:
+            break
+        text = strip_value(head)
+        if re.search(r"\d", text):
+            return Hit(text, (o,), box, ln)
+        if starts:
+            break  # the next label: this cell's figures were not read
+    return None
+
+
+_SEPARATORS = ".．,，:;·"
+
+
+def _readings(raw: str) -> set[Decimal]:
+    """Amounts figures read with a damaged decimal point could stand for: the point lost
+    (275042 → 2750.42), read as another mark (0:00), a stray digit after it (184.283 →
+    184.28, 184.23 or 184.83), or only zeros (00, .00 → 0.00). Figures with digits missing
+    stand for nothing: they are never completed."""
+    runs = re.findall(rf"[\d{_SEPARATORS}]*\d[\d{_SEPARATORS}]*", norm(raw))
+    if not runs:
+        return set()
+    run = max(runs, key=len).strip(_SEPARATORS)
+    digits = re.sub(r"\D", "", run)
+    if set(digits) == {"0"}:
+        return {Decimal("0.00")}
+    m = re.fullmatch(rf"(\d+)[{_SEPARATORS}](\d+)", run)
+    out: set[tuple[str, str]] = set()
+    if m is not None:
+        whole, cents = m.groups()
+        if len(cents) == 2:
+            out.add((whole, cents))
+        elif len(cents) == 3:
+            out |= {(whole, cents[:i] + cents[i + 1 :]) for i in range(3)}
+    elif run.isdigit() and len(run) >= 3:
+        out.add((run[:-2], run[-2:]))
+    return {Decimal(f"{w}.{f}") for w, f in out if w == "0" or not w.startswith("0")}
+
+
+def _repair_payments(fields: c.Fields) -> None:
+    """统筹+其他+个人账户+个人现金 = 合计 (the total confirmed by its 大写 or the
+    categories): figures read damaged (a decimal point lost or misread) are repaired when
+    exactly one of their readings makes the payments add up to the total. A payment whose
+    figures were not read at all is never filled in from the others: it stays unreadable."""
+    names = ("fund_payment", "other_payment", "account_payment", "cash_payment")
+    total = fields.get("total")
+    parts = [fields.get(n) for n in names]
+    if total is None or not isinstance(total.value, Decimal):
+        return
+    known: list[Decimal] = []
+    unknown: list[c.ExtractedField] = []
+    for f in parts:
+        if f is None:
+            return
+        if f.readable and isinstance(f.value, Decimal):
+            known.append(f.value)
+        else:
+            unknown.append(f)
+    if not unknown or len(unknown) > 2:
+        return
+    options = [sorted(_readings(f.raw)) for f in unknown]
+    rest = total.value - sum(known, Decimal(0))
+    solutions = [combo for combo in itertools.product(*options) if sum(combo) == rest]
+    if len(solutions) != 1:
+        return
+    for f, value in zip(unknown, solutions[0], strict=True):
+        fields[f.name] = c.make(f.name, value, f.raw, 0.9, f.page, f.bbox)
+
+
+def _payee(lines: list[Line], stops: list[str]) -> c.ExtractedField | None:
+    """The 收款单位: an institution's name right of the label. A name cut short at 医 (its
+    院 hidden under the seal) is completed, a little less sure."""
+    hit = value_for(lines, PAYEE_LABELS, stops, accept=c.INSTITUTION_RX)
+    if hit is not None:
+        m = c.INSTITUTION_RX.search(hit.text)
+        text = m.group(0) if m else hit.text
+        return c.str_field("payee", Hit(text, hit.lines, hit.bbox, hit.label_line))
+    hit = value_for(lines, PAYEE_LABELS, stops, accept=_CUT_AT_YI)
+    if hit is None:
+        return None
+    m = _CUT_AT_YI.search(hit.text)
+    assert m is not None
+    f = c.str_field("payee", Hit(m.group(0) + "院", hit.lines, hit.bbox, hit.label_line))
+    if f is not None and f.readable:
+        f = f.model_copy(update={"confidence": round(f.confidence * 0.9, 3), "raw": hit.text})
+    return f
+
+
+_CUT_AT_YI = re.compile(r"[\u4e00-\u9fff]{4,38}医$")
 
 
 def _settle_total(
@@ -261,8 +466,9 @@ def _settle_total(
             "total", value, total_f.raw, max(total_f.confidence, 0.98), total_f.page, total_f.bbox
         )
     if total_f.readable and words is not None and cat_sum is not None and words == cat_sum:
-        # 大写 and categories agree with each other, not with the figures read: misread
-        return total_f.model_copy(update={"confidence": min(total_f.confidence, 0.6)})
+        # 大写 and categories agree with each other, not with the figures read: misread (or
+        # misprinted): unreadable, for a reviewer, never a confident wrong total
+        return c.unreadable("total", hit, min(total_f.confidence, 0.6))
     return total_f
 
 
