@@ -80,6 +80,31 @@ def test_red_seal_detected_and_suppressed(page: np.ndarray):
     assert dark_after >= 0.95 * dark_before
 
 
+def test_seal_stamped_across_a_red_printed_form(page: np.ndarray):
+    """A paper invoice's table is printed in red: the seal over it is still found (the rules do
+    not join it into one page-wide blob), and suppression spares the red label beside it."""
+    img = page.copy()
+    red = (60, 60, 200)
+    for y in range(900, 1500, 90):
+        cv2.line(img, (100, y), (1550, y), red, 3)
+    for x in (100, 800, 1550):
+        cv2.line(img, (x, 900), (x, 1440), red, 3)
+    cv2.rectangle(img, (130, 1010), (400, 1050), red, -1)  # a red label left of the seal
+    cv2.rectangle(img, (545, 930), (585, 965), red, -1)  # a red mark in the seal box's corner
+    add_seal(img, (700, 1100), radius=150)
+    seals = detect_seals(img)
+    assert len(seals) == 1
+    s = seals[0]
+    assert abs((s.x0 + s.x1) / 2 - 700) < 20 and abs((s.y0 + s.y1) / 2 - 1100) < 20
+    assert s.x1 - s.x0 < 400  # the seal, not the table
+    cleaned = suppress_seals(img, seals)
+    assert np.count_nonzero(red_mask(cleaned[1010:1050, 130:400])) > 0.9 * 270 * 40
+    assert np.count_nonzero(red_mask(cleaned[930:965, 545:585])) > 0.9 * 40 * 35
+    assert np.count_nonzero(red_mask(cleaned[1000:1200, 620:780])) < 0.1 * np.count_nonzero(
+        red_mask(img[1000:1200, 620:780])
+    )
+
+
 def test_qr_decoded(page: np.ndarray):
     img = page.copy()
     paste(img, qr_image("https://inv.example/verify?code=35010124&no=00012345"), 1200, 1800)

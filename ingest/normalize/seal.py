@@ -29,12 +29,24 @@ def red_mask(image: Image) -> NDArray[np.uint8]:
     return np.asarray(cv2.bitwise_or(low, high), dtype=np.uint8)
 
 
+def _rules(mask: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """Horizontal and vertical straight runs of the mask longer than a seal's flat arcs."""
+    length = max(25, min(mask.shape[:2]) // 12)
+    horizontal = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
+    vertical = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
+    rules = cv2.bitwise_or(horizontal, vertical)
+    return np.asarray(cv2.dilate(rules, np.ones((3, 3), np.uint8)), dtype=np.uint8)
+
+
 def detect_seals(image: Image, min_side_share: float = 0.04) -> list[Seal]:
     """Red, roughly compact blobs at least `min_side_share` of the page's short side across."""
     small, factor = downscale(as_page(image), 1200)
     mask = red_mask(small)
     if not mask.any():
         return []
+    # A red-printed form (the paper invoice's table rules) would join a seal stamped across it
+    # into one page-wide blob: long straight runs are no part of a round or oval seal.
+    mask = cv2.bitwise_and(mask, cv2.bitwise_not(_rules(mask)))
     k = max(3, min(small.shape[:2]) // 80)
     closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8), iterations=2)
     n, _, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
@@ -81,6 +93,12 @@ def suppress_seals(image: Image, seals: list[Seal]) -> Image:
         region = out[s.y0 : s.y1, s.x0 : s.x1]
         mask = red_mask(region) > 0
         mask = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        # only inside the seal's outline (the ellipse in its box): a red-printed form's labels
+        # beside the seal (医保统筹基金支付 on a paper invoice) must stay readable
+        h, w = mask.shape
+        inside = np.zeros((h, w), np.uint8)
+        cv2.ellipse(inside, (w // 2, h // 2), (w // 2 + 2, h // 2 + 2), 0, 0, 360, 1, -1)
+        mask &= inside > 0
         red = region[:, :, 2]
         lifted = np.clip(red.astype(np.int16) + 40, 0, 255).astype(np.uint8)
         for c in range(3):
