@@ -141,6 +141,13 @@ def test_id_card_name_with_a_box_glyph_read_before_it() -> None:
     assert _card(lines).value("name") == "张桂香"
 
 
+def test_id_card_name_with_what_was_read_of_its_label() -> None:
+    """姓 lost and 名 glued to the name (1名张桂香): the name is 张桂香, not 名张桂香."""
+    lines = [ln for ln in FRONT if ln.text not in ("姓名", "张桂香")]
+    lines.append(line("1名张桂香", 400, 224, conf=0.55))
+    assert _card(lines).value("name") == "张桂香"
+
+
 def test_id_card_address_read_with_its_label_continues_on_the_next_line() -> None:
     """住址 read together with the first address line: the second line starts under the value,
     left of where the label line ends, and still belongs to the address."""
@@ -1018,3 +1025,15 @@ def test_signature_read_with_characters_missing_is_unreadable() -> None:
         for ln in lines
     ]
     assert only(extract([page(1, full)]), K.DISCHARGE_SUMMARY).value("physician") == "陈美华"
+
+
+def test_invoice_one_unsure_figure_that_breaks_the_breakdown_is_unreadable() -> None:
+    """统筹 0.00 half under the seal read as 10.00 with little confidence: with it the payments
+    exceed the confirmed 合计 while every other figure is clear, so it is not trusted (never a
+    refusal for a fund payment nobody printed). Read clearly, the same figure stands: a real
+    breakdown defect is the verifier's to report."""
+    d = _invoice(_swap(INVOICE, 501, 831, line("10.00", 501, 831, conf=0.87)))
+    f = d.fields["fund_payment"]
+    assert not f.readable and f.value is None and f.raw == "10.00"
+    d = _invoice(_swap(INVOICE, 501, 831, line("10.00", 501, 831, conf=0.99)))
+    assert d.value("fund_payment") == Decimal("10.00")

@@ -181,6 +181,15 @@ def test_already_settled_implied_and_partly_read_is_rejected(raw: str, outcome: 
     assert "ALREADY_SETTLED" in {f.code for f in result.findings}
 
 
+def test_already_settled_against_an_unbalanced_breakdown_goes_to_review() -> None:
+    """统筹 100.00 read, but 统筹+现金 exceed 合计 by exactly that: the figures contradict each
+    other, so a reviewer looks before anyone is refused."""
+    documents = set_field(inpatient_case(), "d2", fund_payment=Decimal("100.00"))
+    result = run(documents)
+    assert "ALREADY_SETTLED" in codes(result, Severity.WARNING)
+    assert result.decision.outcome != DecisionOutcome.REJECT
+
+
 def test_already_settled_is_rejected() -> None:
     documents = set_field(
         inpatient_case(),
@@ -294,6 +303,24 @@ def test_name_one_character_apart_read_with_little_confidence_goes_to_review() -
     assert "NAME_MISMATCH" not in codes(result, Severity.BLOCKING)
     assert "NAME_MISMATCH" in codes(result, Severity.WARNING)
     assert result.decision.outcome == DecisionOutcome.REVIEW
+
+
+def test_name_with_a_character_lost_read_with_little_confidence_goes_to_review() -> None:
+    """林建 (国 lost) on the ID card: blocking when read confidently, for review when the card
+    was read unsurely; two characters apart stays blocking however unsure."""
+
+    def card_name(name: str, confidence: float) -> list[Document]:
+        docs = set_field(inpatient_case(), "d1", name=name)
+        d1 = next(d for d in docs if d.id == "d1")
+        fields = dict(d1.fields)
+        fields["name"] = fields["name"].model_copy(update={"confidence": confidence})
+        return [d.model_copy(update={"fields": fields}) if d.id == "d1" else d for d in docs]
+
+    assert "NAME_MISMATCH" in codes(run(card_name("林建", 0.98)), Severity.BLOCKING)
+    unsure = run(card_name("林建", 0.5))
+    assert "NAME_MISMATCH" in codes(unsure, Severity.WARNING)
+    assert unsure.decision.outcome == DecisionOutcome.REVIEW
+    assert "NAME_MISMATCH" in codes(run(card_name("名林建码", 0.5)), Severity.BLOCKING)
 
 
 def test_duplicate_invoice_across_two_runs_is_persisted(tmp_path: Path) -> None:

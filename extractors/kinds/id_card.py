@@ -463,10 +463,13 @@ def _unlabelled_name(lines: list[Line]) -> c.ExtractedField | None:
     label = next((ln for ln in lines if ln.n.startswith("姓名")), None)
     cands: list[tuple[Line, str]] = []
     for ln in lines:
-        name = _letters(ln.n)
+        letters = name = _letters(ln.n)
+        if re.fullmatch(r"(姓名|[姓名])[\u4e00-\u9fff]{2,4}", name):
+            # what was read of the label glued on (1名沈秋菊: 姓 lost, 名 kept)
+            name = re.sub(r"^(姓名|[姓名])", "", name)
         if (
             re.fullmatch(r"[\u4e00-\u9fff]{2,4}", name)
-            and len(ln.n) - len(name) <= 1
+            and len(ln.n) - len(letters) <= 1
             and name not in _NOT_NAMES
             and not any(name.startswith(x) for x in LABELS)
             and _like_label(name) is None

@@ -472,6 +472,10 @@ def _settle_total(
     return total_f
 
 
+_SURE_PAYMENT = 0.95
+"""Confidence from which a payment figure is trusted over the breakdown's arithmetic."""
+
+
 def _payments_balance(fields: c.Fields) -> None:
     """统筹+其他+个人账户+个人现金 = total: a single unreadable payment is not guessed, but
     a readable set that balances is confirmed."""
@@ -488,6 +492,14 @@ def _payments_balance(fields: c.Fields) -> None:
             for n in names:
                 f = fields[n]
                 fields[n] = f.model_copy(update={"confidence": max(f.confidence, 0.97)})
+            return
+        # They do not add up, and one figure alone was read unsurely (0.00 half under a seal
+        # read as 10.00) while the rest are clear: that one is not trusted, not a defect of the
+        # invoice. A breakdown read clearly and still wrong stays for the verifier.
+        weak = [f for f in vals if f is not None and f.confidence < _SURE_PAYMENT]
+        if len(weak) == 1 and total.confidence >= _SURE_PAYMENT:
+            f = weak[0]
+            fields[f.name] = f.model_copy(update={"value": None, "readable": False})
 
 
 def _qr(v: PageView, fields: c.Fields) -> None:

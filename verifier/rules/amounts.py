@@ -247,12 +247,27 @@ def already_settled(ctx: Context) -> Iterator[Hit]:
             # the 统筹 figure itself was not read but implied by 合计 less the other parts: a
             # reviewer confirms before anything is refused — unless what was read of it (digits
             # under a seal, a lost decimal point) is the implied figure's own ending
-            doubtful = implied is not None and not _partly_read(invoice, implied)
+            doubtful = (implied is not None and not _partly_read(invoice, implied)) or (
+                implied is None and _unbalanced(invoice)
+            )
             yield Hit(
                 values={"number": invoice.value("invoice_number") or "", "fund": f"{fund:.2f}"},
                 evidence=[evidence(invoice, "fund_payment", f"{fund:.2f}")],
                 severity=Severity.WARNING if doubtful else None,
             )
+
+
+def _unbalanced(invoice: Document) -> bool:
+    """统筹+其他+账户+现金 read in full and not equal to 合计: one of them is wrong, perhaps
+    the 统筹 figure itself, so it alone does not refuse the claim."""
+    total = money(invoice.value("total"))
+    parts = [
+        money(invoice.value(k))
+        for k in ("fund_payment", "other_payment", "account_payment", "cash_payment")
+    ]
+    if total is None or any(p is None for p in parts):
+        return False
+    return sum((p for p in parts if p is not None), Decimal(0)) != total
 
 
 def _partly_read(invoice: Document, implied: Decimal) -> bool:

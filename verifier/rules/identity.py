@@ -48,10 +48,14 @@ SURE_NAME = 0.9
 
 
 def _doubtful_reading(a: str, b: str, conf_a: float, conf_b: float) -> bool:
-    """One character apart, and one of the two was read with little confidence."""
-    if len(a) != len(b) or min(conf_a, conf_b) >= SURE_NAME:
+    """One character apart (misread, lost or added), and one of the two was read with little
+    confidence."""
+    if min(conf_a, conf_b) >= SURE_NAME or abs(len(a) - len(b)) > 1:
         return False
-    return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
 def _about_one_person(ctx: Context) -> bool:
