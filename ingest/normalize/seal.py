@@ -46,7 +46,7 @@ def detect_seals(image: Image, min_side_share: float = 0.04) -> list[Seal]:
         return []
     # A red-printed form (the paper invoice's table rules) would join a seal stamped across it
     # into one page-wide blob: long straight runs are no part of a round or oval seal.
-    mask = cv2.bitwise_and(mask, cv2.bitwise_not(_rules(mask)))
+    mask = np.asarray(cv2.bitwise_and(mask, cv2.bitwise_not(_rules(mask))), dtype=np.uint8)
     k = max(3, min(small.shape[:2]) // 80)
     closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8), iterations=2)
     n, _, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
