@@ -148,6 +148,16 @@ def test_id_card_name_with_what_was_read_of_its_label() -> None:
     assert _card(lines).value("name") == "张桂香"
 
 
+def test_id_card_number_read_as_two_boxes() -> None:
+    """The detector split the number (350582 | 197408103964): the boxes on the label's row
+    are joined; boxes that do not make 18 characters are not."""
+    lines = [ln for ln in FRONT if ln.text != "350582197408103964"]
+    split = [*lines, line("350582", 640, 451), line("197408103964", 760, 451)]
+    assert _card(split).value("id_number") == "350582197408103964"
+    short = [*lines, line("350582", 640, 451), line("1974081039", 760, 451)]
+    assert _card(short).value("id_number") is None
+
+
 def test_id_card_address_read_with_its_label_continues_on_the_next_line() -> None:
     """住址 read together with the first address line: the second line starts under the value,
     left of where the label line ends, and still belongs to the address."""

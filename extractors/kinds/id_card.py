@@ -396,7 +396,44 @@ def _id_number(lines: list[Line]) -> Hit | None:
     for ln in lines:
         if _ID_RX.search(ln.n):
             return Hit(ln.n, (ln,), ln.bbox, ln)
+    if hit is not None and (joined := _joined_number(lines, hit)) is not None:
+        return joined
     return hit
+
+
+def _joined_number(lines: list[Line], hit: Hit) -> Hit | None:
+    """The number read as two or three boxes side by side (3507021 | 196110127030): joined
+    when the digit boxes right of the label, left to right, make exactly 18 characters."""
+    label = hit.label_line
+    glued = hit.lines[0] is label  # digits read on the label's own line come first
+    if glued and not re.fullmatch(r"[\dXx]+", hit.text):
+        return None
+    pieces = sorted(
+        (
+            o
+            for o in lines
+            if o is not label
+            and o.page == label.page
+            and same_row(label, o)
+            and o.x0 >= label.x1 - label.h
+            and re.fullmatch(r"[\dXx]+", o.n)
+        ),
+        key=lambda o: o.x0,
+    )
+    text = hit.text if glued else ""
+    parts: list[Line] = [label] if glued else []
+    for o in pieces:
+        if parts and o.x0 - parts[-1].x1 > 2 * o.h:
+            break  # a gap wider than two characters: not the same number
+        text += o.n
+        parts.append(o)
+        if len(text) >= 18:
+            break
+    if len(parts) < 2 or not _ID_RX.fullmatch(text):
+        return None
+    box = union(p.bbox for p in parts)
+    assert box is not None
+    return Hit(text, tuple(parts), box, label)
 
 
 def _cross_check(fields: c.Fields) -> None:
