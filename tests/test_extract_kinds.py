@@ -154,6 +154,8 @@ def test_id_card_number_read_as_two_boxes() -> None:
     lines = [ln for ln in FRONT if ln.text != "350582197408103964"]
     split = [*lines, line("350582", 640, 451), line("197408103964", 760, 451)]
     assert _card(split).value("id_number") == "350582197408103964"
+    overlapping = [*lines, line("3505821", 640, 451), line("197408103964", 760, 451)]
+    assert _card(overlapping).value("id_number") == "350582197408103964"
     short = [*lines, line("350582", 640, 451), line("1974081039", 760, 451)]
     assert _card(short).value("id_number") is None
 

@@ -402,8 +402,9 @@ def _id_number(lines: list[Line]) -> Hit | None:
 
 
 def _joined_number(lines: list[Line], hit: Hit) -> Hit | None:
-    """The number read as two or three boxes side by side (3507021 | 196110127030): joined
-    when the digit boxes right of the label, left to right, make exactly 18 characters."""
+    """The number read as two or three boxes side by side (3507021 | 196110127030, the shared
+    1 read by both overlapping boxes): joined when the digit boxes right of the label, left
+    to right, make exactly 18 characters."""
     label = hit.label_line
     glued = hit.lines[0] is label  # digits read on the label's own line come first
     if glued and not re.fullmatch(r"[\dXx]+", hit.text):
@@ -425,7 +426,10 @@ def _joined_number(lines: list[Line], hit: Hit) -> Hit | None:
     for o in pieces:
         if parts and o.x0 - parts[-1].x1 > 2 * o.h:
             break  # a gap wider than two characters: not the same number
-        text += o.n
+        piece = o.n
+        if parts and o.x0 < parts[-1].x1 and text and piece[0] == text[-1]:
+            piece = piece[1:]  # overlapping boxes both read the digit they share
+        text += piece
         parts.append(o)
         if len(text) >= 18:
             break
