@@ -110,6 +110,17 @@ def test_id_card_low_confidence_number_is_unreadable_not_guessed() -> None:
     assert d.value("id_number") is None
 
 
+def test_id_card_invalid_number_read_unsurely_is_unreadable() -> None:
+    """A number failing its GB 11643 check digit read at 0.91 is likelier misread than printed
+    wrong: unreadable. Read clearly, it stands (for ID_NUMBER_INVALID)."""
+    bad = "350582197408103965"
+    unsure = [ln if "350582" not in ln.text else line(bad, 640, 451, conf=0.91) for ln in FRONT]
+    f = _card(unsure).fields["id_number"]
+    assert not f.readable and f.raw == bad
+    sure = [ln if "350582" not in ln.text else line(bad, 640, 451, conf=0.99) for ln in FRONT]
+    assert _card(sure).value("id_number") == bad
+
+
 def test_id_card_name_not_read_is_never_a_misread_label() -> None:
     """The name lost in a dark photocopy: 住址 misread as 住域 must not become the name."""
     lines = [ln for ln in FRONT if ln.text != "张桂香"]

@@ -174,7 +174,15 @@ def id_field(name: str, hit: Hit | None) -> ExtractedField | None:
         return unreadable(name, hit, hit.conf * 0.5)
     if conf < THRESHOLDS["id"]:
         return unreadable(name, hit, conf)
+    if hit.conf < SURE_INVALID_ID and not idnumber.is_valid(value):
+        # an invalid number read unsurely is far likelier misread than printed wrong: never
+        # the ground for telling an applicant their number is invalid
+        return unreadable(name, hit, conf)
     return make(name, value, hit.text, conf, hit.page, hit.bbox)
+
+
+SURE_INVALID_ID = 0.95
+"""Reading confidence from which a number failing GB 11643 is taken as printed so."""
 
 
 def int_field(name: str, hit: Hit | None) -> ExtractedField | None:
