@@ -190,6 +190,36 @@ def test_already_settled_against_an_unbalanced_breakdown_goes_to_review() -> Non
     assert result.decision.outcome != DecisionOutcome.REJECT
 
 
+def test_already_settled_partly_read_without_the_other_figures_goes_to_review() -> None:
+    """统筹 read as 904..83 and 现金 not read at all: nothing to imply the fund payment from,
+    but the digits show one is printed there — a reviewer reads it off the original."""
+
+    def unread(name: str, raw: str) -> ExtractedField:
+        return ExtractedField(name=name, value=None, raw=raw, confidence=0.3, readable=False)
+
+    def invoice_with(fund_raw: str) -> list[Document]:
+        return [
+            d.model_copy(
+                update={
+                    "fields": {
+                        **d.fields,
+                        "fund_payment": unread("fund_payment", fund_raw),
+                        "cash_payment": unread("cash_payment", "个人现金支付："),
+                    }
+                }
+            )
+            if d.id == "d2"
+            else d
+            for d in inpatient_case()
+        ]
+
+    result = run(invoice_with("904..83"))
+    assert "ALREADY_SETTLED" in codes(result, Severity.WARNING)
+    assert result.decision.outcome == DecisionOutcome.REVIEW
+    assert "904..83" in next(f.message for f in result.findings if f.code == "ALREADY_SETTLED")
+    assert "ALREADY_SETTLED" not in codes(run(invoice_with("0.00")))
+
+
 def test_already_settled_is_rejected() -> None:
     documents = set_field(
         inpatient_case(),

@@ -255,6 +255,26 @@ def already_settled(ctx: Context) -> Iterator[Hit]:
                 evidence=[evidence(invoice, "fund_payment", f"{fund:.2f}")],
                 severity=Severity.WARNING if doubtful else None,
             )
+        elif fund is None and (partial := _nonzero_reading(invoice)) is not None:
+            # nothing to imply it from, but digits were read in the 统筹 cell: some fund
+            # payment is printed there, for a reviewer to read off the original
+            yield Hit(
+                values={
+                    "number": invoice.value("invoice_number") or "",
+                    "fund": f"（票面识别为“{partial}”）",
+                },
+                evidence=[evidence(invoice, "fund_payment", partial)],
+                severity=Severity.WARNING,
+            )
+
+
+def _nonzero_reading(invoice: Document) -> str | None:
+    """The unreadable 统筹 field's raw text when it holds at least three digits, not all 0."""
+    f = invoice.fields.get("fund_payment")
+    if f is None or f.readable:
+        return None
+    digits = re.sub(r"\D", "", f.raw)
+    return f.raw.strip() if len(digits) >= 3 and digits.strip("0") else None
 
 
 def _unbalanced(invoice: Document) -> bool:
