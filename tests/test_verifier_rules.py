@@ -271,6 +271,26 @@ def test_wrong_document_in_place_of_a_required_one() -> None:
     assert "UNEXPECTED_DOCUMENT" in codes(result, Severity.WARNING)
 
 
+def test_an_unreadable_page_is_not_also_an_unexpected_document() -> None:
+    """A page too blurred to read cannot be classified: it is reported as unreadable (and the
+    material it might have been as missing), never as a document the item does not need."""
+    page = Page(
+        ref=PageRef(file_sha256="0" * 64, index=0),
+        number=9,
+        width=100,
+        height=100,
+        source="ocr",
+        quality=Quality.UNREADABLE,
+        quality_issues=["严重模糊"],
+    )
+    documents = [*inpatient_case(), doc(K.OTHER, "x9", [9])]
+    result = run(documents, pages=[page])
+    assert "UNREADABLE_PAGE" in codes(result, Severity.BLOCKING)
+    assert "UNEXPECTED_DOCUMENT" not in codes(result)
+    result = run(documents)  # the same page read fine but not recognised: unexpected
+    assert "UNEXPECTED_DOCUMENT" in codes(result, Severity.WARNING)
+
+
 def test_form_missing_its_seal() -> None:
     item = Catalog.load().effective("002036001002-3.1")
     form = doc(

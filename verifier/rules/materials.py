@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from models.catalog import COPY_FORM_LABELS, MaterialRequirement
-from models.documents import Document, FindingEvidence, Severity
+from models.documents import Document, FindingEvidence, Quality, Severity
 from models.kinds import DocumentKind as K
 from verifier.checklist import MaterialState, MaterialStatus
 from verifier.context import Context
@@ -93,9 +93,10 @@ def signature_missing(ctx: Context) -> Iterator[Hit]:
 @rule("UNEXPECTED_DOCUMENT", Severity.WARNING, "{what}")
 def unexpected_document(ctx: Context) -> Iterator[Hit]:
     used = {doc_id for status in ctx.checklist for doc_id in status.documents}
+    unreadable = {p.number for p in ctx.pages if p.quality == Quality.UNREADABLE}
     for doc in ctx.documents:
-        if doc.id in used:
-            continue
+        if doc.id in used or (doc.kind == K.OTHER and set(doc.pages) <= unreadable):
+            continue  # an unreadable page is reported as such, not as an unexpected document
         if doc.kind == K.OTHER:
             what = f"第{'、'.join(map(str, doc.pages))}页未能识别为本事项所需的材料"
         elif any(
