@@ -1060,3 +1060,17 @@ def test_invoice_one_unsure_figure_that_breaks_the_breakdown_is_unreadable() -> 
     assert not f.readable and f.value is None and f.raw == "10.00"
     d = _invoice(_swap(INVOICE, 501, 831, line("10.00", 501, 831, conf=0.99)))
     assert d.value("fund_payment") == Decimal("10.00")
+
+
+def test_invoice_one_tall_box_across_two_payment_rows_is_one_cells_value() -> None:
+    """A box with a seal character in it (美10.00) sits on the 统筹 and the 现金 rows: it is
+    the value of the row it is centred on only; the other cell was not read."""
+    lines = _swap(INVOICE, 501, 831, None)
+    tall = OcrLine(
+        text="美10.00", polygon=[(470, 826), (580, 826), (580, 896), (470, 896)], confidence=0.96
+    )
+    lines = _swap(lines, 489, 886, tall)
+    d = _invoice(lines)
+    assert d.value("fund_payment") == Decimal("10.00")
+    f = d.fields["cash_payment"]
+    assert not f.readable and f.value is None

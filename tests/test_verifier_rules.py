@@ -220,6 +220,36 @@ def test_already_settled_partly_read_without_the_other_figures_goes_to_review() 
     assert "ALREADY_SETTLED" not in codes(run(invoice_with("0.00")))
 
 
+def test_already_settled_read_unsurely_goes_to_review() -> None:
+    """统筹 100.00 read at 0.9 with the cash figure unread (nothing to check it against): a
+    refusal needs a sure reading, so a reviewer confirms."""
+    documents = set_field(
+        inpatient_case(),
+        "d2",
+        fund_payment=Decimal("100.00"),
+        cash_payment=inpatient_case()[1].value("total") - Decimal("100.00"),  # type: ignore[operator]
+    )
+    documents = [
+        d.model_copy(
+            update={
+                "fields": {
+                    **d.fields,
+                    "fund_payment": d.fields["fund_payment"].model_copy(update={"confidence": 0.9}),
+                    "cash_payment": ExtractedField(
+                        name="cash_payment", value=None, raw="", confidence=0.0, readable=False
+                    ),
+                }
+            }
+        )
+        if d.id == "d2"
+        else d
+        for d in documents
+    ]
+    result = run(documents)
+    assert "ALREADY_SETTLED" in codes(result, Severity.WARNING)
+    assert result.decision.outcome == DecisionOutcome.REVIEW
+
+
 def test_already_settled_is_rejected() -> None:
     documents = set_field(
         inpatient_case(),

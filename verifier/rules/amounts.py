@@ -248,7 +248,7 @@ def already_settled(ctx: Context) -> Iterator[Hit]:
             # reviewer confirms before anything is refused — unless what was read of it (digits
             # under a seal, a lost decimal point) is the implied figure's own ending
             doubtful = (implied is not None and not _partly_read(invoice, implied)) or (
-                implied is None and _unbalanced(invoice)
+                implied is None and (_unbalanced(invoice) or not _sure(invoice))
             )
             yield Hit(
                 values={"number": invoice.value("invoice_number") or "", "fund": f"{fund:.2f}"},
@@ -275,6 +275,16 @@ def _nonzero_reading(invoice: Document) -> str | None:
         return None
     digits = re.sub(r"\D", "", f.raw)
     return f.raw.strip() if len(digits) >= 3 and digits.strip("0") else None
+
+
+SURE_FUND = 0.97
+"""Confidence of a 统筹 figure from which it alone refuses a claim (a breakdown that adds up
+raises every figure to at least this)."""
+
+
+def _sure(invoice: Document) -> bool:
+    f = invoice.fields.get("fund_payment")
+    return f is not None and f.confidence >= SURE_FUND
 
 
 def _unbalanced(invoice: Document) -> bool:
