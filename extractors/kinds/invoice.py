@@ -329,8 +329,8 @@ def _payment_hits(lines: list[Line]) -> dict[Spec, tuple[Line | None, Hit | None
         out[s] = (ln, _cell_value(ln, end, lines, labels, columns))
     # one box (tall, with a seal character in it) may sit on two rows of cells: it is the
     # value of the label whose row it is centred on, the other cell was not read
-    for s, (ln, hit) in list(out.items()):
-        if ln is None or hit is None or hit.lines[0] is ln:
+    for s, (label, hit) in list(out.items()):
+        if label is None or hit is None or hit.lines[0] is label:
             continue
         box = hit.lines[0]
         rivals = [
@@ -339,7 +339,7 @@ def _payment_hits(lines: list[Line]) -> dict[Spec, tuple[Line | None, Hit | None
             if o_ln is not None and o_hit is not None and o_hit.lines[0] is box
         ]
         if len(rivals) > 1 and min(rivals, key=lambda r: r[0])[1] is not s:
-            out[s] = (ln, None)
+            out[s] = (label, None)
     return out
 
 
