@@ -1074,3 +1074,13 @@ def test_invoice_one_tall_box_across_two_payment_rows_is_one_cells_value() -> No
     assert d.value("fund_payment") == Decimal("10.00")
     f = d.fields["cash_payment"]
     assert not f.readable and f.value is None
+
+
+def test_invoice_unsure_payment_not_confirmed_by_the_breakdown_is_unreadable() -> None:
+    """现金 read at 0.93 while 统筹 was not read: nothing confirms it (184.28 read as 184.25
+    looks the same), so it is unreadable rather than possibly wrong; read at 0.99 it stands."""
+    lines = _swap(INVOICE, 501, 831, None)
+    d = _invoice(_swap(lines, 489, 886, line("40.00", 489, 886, conf=0.93)))
+    assert not d.fields["cash_payment"].readable
+    d = _invoice(_swap(lines, 489, 886, line("40.00", 489, 886, conf=0.99)))
+    assert d.value("cash_payment") == Decimal("40.00")

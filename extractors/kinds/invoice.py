@@ -490,14 +490,19 @@ _SURE_PAYMENT = 0.95
 
 
 def _payments_balance(fields: c.Fields) -> None:
-    """统筹+其他+个人账户+个人现金 = total: a single unreadable payment is not guessed, but
-    a readable set that balances is confirmed."""
+    """统筹+其他+个人账户+个人现金 = total: a readable set that balances is confirmed. Unless
+    so confirmed, a figure read unsurely (0.00 half under a seal read as 10.00, 184.28 as
+    184.25) is not trusted: unreadable, never silently wrong. A breakdown read clearly and
+    still not adding up stays as read, for the verifier."""
     names = ("fund_payment", "other_payment", "account_payment", "cash_payment")
     total = fields.get("total")
-    if total is None or not total.readable or not isinstance(total.value, Decimal):
-        return
     vals = [fields.get(n) for n in names]
-    if all(f is not None and f.readable for f in vals):
+    if (
+        total is not None
+        and total.readable
+        and isinstance(total.value, Decimal)
+        and all(f is not None and f.readable for f in vals)
+    ):
         s = sum(
             (f.value for f in vals if f is not None and isinstance(f.value, Decimal)), Decimal(0)
         )
@@ -506,12 +511,8 @@ def _payments_balance(fields: c.Fields) -> None:
                 f = fields[n]
                 fields[n] = f.model_copy(update={"confidence": max(f.confidence, 0.97)})
             return
-        # They do not add up, and one figure alone was read unsurely (0.00 half under a seal
-        # read as 10.00) while the rest are clear: that one is not trusted, not a defect of the
-        # invoice. A breakdown read clearly and still wrong stays for the verifier.
-        weak = [f for f in vals if f is not None and f.confidence < _SURE_PAYMENT]
-        if len(weak) == 1 and total.confidence >= _SURE_PAYMENT:
-            f = weak[0]
+    for f in vals:
+        if f is not None and f.readable and f.confidence < _SURE_PAYMENT:
             fields[f.name] = f.model_copy(update={"value": None, "readable": False})
 
 
