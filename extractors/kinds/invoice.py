@@ -508,8 +508,8 @@ def _payments_balance(fields: c.Fields) -> None:
         )
         if s == total.value:
             for n in names:
-                f = fields[n]
-                fields[n] = f.model_copy(update={"confidence": max(f.confidence, 0.97)})
+                sure = fields[n]
+                fields[n] = sure.model_copy(update={"confidence": max(sure.confidence, 0.97)})
             return
     for f in vals:
         if f is not None and f.readable and f.confidence < _SURE_PAYMENT:
