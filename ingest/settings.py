@@ -52,6 +52,9 @@ class IngestSettings(BaseSettings):
     ocr_threads: int = Field(0, description="ONNX Runtime intra-op threads; 0 = all cores")
     ocr_max_side: int = 2000
     ocr_min_score: float = 0.5
+    ocr_det_side: int = Field(
+        0, description="longest side the text detector works at (0: the engine's default)"
+    )
     rapidocr_det_model: Path | None = None
     rapidocr_rec_model: Path | None = None
     rapidocr_rec_keys: Path | None = None

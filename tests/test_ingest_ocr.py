@@ -49,6 +49,17 @@ def test_rapidocr_reads_chinese():
     assert engine.version.startswith("rapidocr-3.")
 
 
+def test_rapidocr_detector_side_is_a_setting_and_part_of_the_cache_key():
+    """Detection on a smaller copy (YIBAO_OCR_DET_SIDE) still reads the page, and results
+    cached under one detector size are not served for another."""
+    small = IngestSettings(data_dir="/nonexistent", ocr_det_side=640)
+    engine = get_engine(small, "rapidocr")
+    assert engine.version != get_engine(SETTINGS, "rapidocr").version
+    assert engine.version.endswith("-det640")
+    page = render_lines(LINES, size=(1654, 800), px=40, margin=60)
+    assert cer("\n".join(LINES), _ordered_text(engine.recognize(page).lines)) < 0.05
+
+
 def test_rapidocr_pipeline_upside_down_and_skewed(tmp_path: Path):
     page_lines = document_text(seed=7, n=6)
     img = render_lines(page_lines, size=(1240, 1754), px=30, margin=100)
