@@ -10,6 +10,7 @@ import pytest
 
 from models.catalog_loader import Catalog
 from models.documents import (
+    BBox,
     DecisionOutcome,
     Document,
     ExtractedField,
@@ -372,7 +373,9 @@ def test_name_differing_only_by_an_ocr_confusion_goes_to_review() -> None:
 
 
 def test_name_one_character_apart_read_with_little_confidence_goes_to_review() -> None:
-    docs = set_field(inpatient_case(), "d1", name="林建码")  # 国 misread on the ID card
+    # 国 misread on the ID card; the form carries no ID number to tie it to the card
+    docs = set_field(inpatient_case(), "d1", name="林建码")
+    docs = set_field(docs, "d5", id_number=None)
     result = run(docs)
     assert "NAME_MISMATCH" in codes(result, Severity.BLOCKING)  # read confidently: blocking
     d1 = next(d for d in docs if d.id == "d1")
@@ -390,7 +393,7 @@ def test_name_with_a_character_lost_read_with_little_confidence_goes_to_review()
     was read unsurely; two characters apart stays blocking however unsure."""
 
     def card_name(name: str, confidence: float) -> list[Document]:
-        docs = set_field(inpatient_case(), "d1", name=name)
+        docs = set_field(set_field(inpatient_case(), "d1", name=name), "d5", id_number=None)
         d1 = next(d for d in docs if d.id == "d1")
         fields = dict(d1.fields)
         fields["name"] = fields["name"].model_copy(update={"confidence": confidence})
@@ -441,3 +444,60 @@ def test_deadline_counts_working_days_with_holidays() -> None:
 def test_hospital_seal_words_do_not_make_a_mismatch() -> None:
     documents = set_field(inpatient_case(), "d2", payee=HOSPITAL + "（收费专用章）")
     assert "HOSPITAL_MISMATCH" not in codes(run(documents))
+
+
+def test_hospital_character_lost_under_the_seal_is_the_same_hospital() -> None:
+    """福建医科大学附属协和医院 read as …附属协医院 on the invoice where the seal is stamped over
+    the 收款单位, while the expense list and discharge summary agree on the full name: the seal
+    took the character. Without the seal over it, or with only one other document, review."""
+    documents = set_field(inpatient_case(), "d2", payee=HOSPITAL.replace("和", ""))
+    invoice = next(d for d in documents if d.id == "d2")
+    box = invoice.fields["payee"].bbox
+    assert box is not None
+
+    def page(seals: list[BBox]) -> Page:
+        return Page(
+            ref=PageRef(file_sha256="0" * 64, index=1),
+            number=2,
+            width=1654,
+            height=2339,
+            source="ocr",
+            seals=seals,
+        )
+
+    over = BBox(x0=box.x0 + 20, y0=box.y0 - 40, x1=box.x0 + 220, y1=box.y1 + 160)
+    elsewhere = BBox(x0=1200, y0=1800, x1=1400, y1=2000)
+    assert "HOSPITAL_MISMATCH" not in codes(run(documents, pages=[page([over])]))
+    unsealed = run(documents, pages=[page([elsewhere])])
+    assert "HOSPITAL_MISMATCH" in codes(unsealed, Severity.WARNING)
+    one_other = [d for d in documents if d.id != "d4"]
+    assert "HOSPITAL_MISMATCH" in codes(run(one_other, pages=[page([over])]), Severity.WARNING)
+    # a different ordinal is another hospital, seal or not
+    other = set_field(inpatient_case(), "d2", payee="福州市第二医院")
+    other = set_field(
+        set_field(other, "d3", hospital="福州市第十二医院"), "d4", hospital="福州市第十二医院"
+    )
+    assert "HOSPITAL_MISMATCH" in codes(run(other, pages=[page([over])]), Severity.BLOCKING)
+
+
+def test_card_name_read_unsurely_is_explained_by_a_form_with_the_same_id_number() -> None:
+    """林建码 read at 0.5 on the ID card, 林建国 clearly on the application form that carries the
+    card's ID number (and on every other document): one person, the card misread — accepted.
+    With the form's number different, or the card read clearly, it is not explained."""
+
+    def case(card_conf: float, form_number: str = ID_NUMBER) -> list[Document]:
+        docs = set_field(inpatient_case(), "d1", name="林建码")
+        docs = set_field(docs, "d5", id_number=form_number)
+        d1 = next(d for d in docs if d.id == "d1")
+        name = d1.fields["name"].model_copy(update={"confidence": card_conf})
+        return [
+            d.model_copy(update={"fields": {**d.fields, "name": name}}) if d.id == "d1" else d
+            for d in docs
+        ]
+
+    explained = run(case(0.5))
+    assert "NAME_MISMATCH" not in codes(explained)
+    assert explained.decision.outcome == DecisionOutcome.ACCEPT
+    other_number = ID_NUMBER[:-2] + ("1" if ID_NUMBER[-2] != "1" else "2") + ID_NUMBER[-1]
+    assert "NAME_MISMATCH" in codes(run(case(0.5, other_number)), Severity.WARNING)
+    assert "NAME_MISMATCH" in codes(run(case(0.98)), Severity.BLOCKING)

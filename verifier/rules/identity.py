@@ -58,6 +58,33 @@ def _doubtful_reading(a: str, b: str, conf_a: float, conf_b: float) -> bool:
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
+def _clearer_reading(ctx: Context, card: Document, name: str) -> tuple[Document, str] | None:
+    conf = card.fields[NAME_FIELDS[card.kind]].confidence
+    if conf >= SURE_NAME:
+        return None
+    for doc, other in _others(ctx, NAME_FIELDS, card):
+        other_conf = doc.fields[NAME_FIELDS[doc.kind]].confidence
+        near = compare_person(name, other) is NameMatch.OCR_VARIANT or _doubtful_reading(
+            name, other, conf, other_conf
+        )
+        if near and other_conf >= SURE_NAME and _same_number(card, doc):
+            return doc, other
+    return None
+
+
+def _same_number(a: Document, b: Document) -> bool:
+    """Both documents carry the same valid ID number, read as sure values."""
+    x = a.value(ID_FIELDS[a.kind]) if a.kind in ID_FIELDS else None
+    y = b.value(ID_FIELDS[b.kind]) if b.kind in ID_FIELDS else None
+    if not isinstance(x, str) or not isinstance(y, str) or x.upper() != y.upper():
+        return False
+    try:
+        parse_id_number(x)
+    except IdNumberError:
+        return False
+    return True
+
+
 def _about_one_person(ctx: Context) -> bool:
     # Withdrawing a deceased person's account: the applicant (heir) is someone else.
     return ctx.facts.reason != "death"
@@ -94,15 +121,23 @@ def name_mismatch(ctx: Context) -> Iterator[Hit]:
     if reference is None:
         return
     ref_doc, ref_name = reference
+    explained = _clearer_reading(ctx, ref_doc, ref_name)
+    if explained is not None:
+        # the card's name read unsurely, a form's clearly, one character apart, and both carry
+        # the same ID number: one person, the card misread — the form's reading is the name
+        ref_doc, ref_name, misread = *explained, ref_doc
+    else:
+        misread = None
     for doc, name in _others(ctx, NAME_FIELDS, ref_doc):
+        if doc is misread:
+            continue
         match = compare_person(ref_name, name)
         if match is NameMatch.SAME:
             continue
+        ref_conf = ref_doc.fields[NAME_FIELDS[ref_doc.kind]].confidence
+        conf = doc.fields[NAME_FIELDS[doc.kind]].confidence
         doubtful = match is NameMatch.OCR_VARIANT or _doubtful_reading(
-            ref_name,
-            name,
-            ref_doc.fields[NAME_FIELDS[ref_doc.kind]].confidence,
-            doc.fields[NAME_FIELDS[doc.kind]].confidence,
+            ref_name, name, ref_conf, conf
         )
         yield Hit(
             values={
