@@ -72,12 +72,18 @@ def _cap(img: Image.Image, longest: int) -> Image.Image:
     return img.resize((int(img.width * f), int(img.height * f)), Image.Resampling.LANCZOS)
 
 
+def scan_ops(ops: list[str]) -> list[str]:
+    """The degradations `finish` applies for a part's `ops`: a flatbed scan is at ~150 dpi
+    (keeps the committed set small) unless photographed or already at a lower resolution."""
+    if any(o.startswith(("photo", "lowres")) for o in ops):
+        return list(ops)
+    return [*ops, "lowres:150"]
+
+
 def finish(img: Image.Image, ops: list[str], rng: random.Random) -> Image.Image:
     if any(o.startswith("photo") for o in ops):
         img = _cap(img, 1500)
-    elif not any(o.startswith("lowres") for o in ops):
-        ops = [*ops, "lowres:150"]  # flatbed scans at ~150 dpi keep the committed set small
-    out = degrade.apply(img, ops, rng)
+    out = degrade.apply(img, scan_ops(ops), rng)
     return _gray_if_mono(out)
 
 
@@ -92,12 +98,23 @@ def _gray_if_mono(img: Image.Image) -> Image.Image:
     return img.convert("L") if (spread > 40).mean() < 0.0005 else img
 
 
+def is_original_pdf(f: OutFile) -> bool:
+    """The file is an electronic original (written as rendered, text layer), not a scan."""
+    return f.name.endswith(".pdf") and len(f.parts) == 1 and f.parts[0].rendered.pdf is not None
+
+
+def page_key(f: OutFile, page: int) -> str:
+    """How expected.json names page `page` (1-based) of file `f`: `scan_01.jpg` for an image
+    file, `scan_02.pdf#2` for a PDF's pages (every page of a PDF, even of a one-page PDF)."""
+    return f"{f.name}#{page}" if f.name.endswith(".pdf") else f.name
+
+
 def write_file(f: OutFile, dir_: Path, rng: random.Random) -> list[int]:
     """Write the file; returns the number of pages each part took."""
     pages: list[Image.Image] = []
     counts: list[int] = []
-    if f.name.endswith(".pdf") and len(f.parts) == 1 and f.parts[0].rendered.pdf is not None:
-        (dir_ / f.name).write_bytes(f.parts[0].rendered.pdf)
+    if is_original_pdf(f):
+        (dir_ / f.name).write_bytes(f.parts[0].rendered.pdf or b"")
         return [len(f.parts[0].rendered.pages)]
     for part in f.parts:
         imgs = [finish(p, part.ops, rng) for p in part.rendered.pages]

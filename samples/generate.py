@@ -4,6 +4,14 @@ expected.json lists each document with its file, pages, kind, material, title an
 printed values); a document whose deciding value was blotted out on an otherwise readable page
 also has `unreadable_fields` (field names; their values in `fields` are still the truth), and the
 case then expects FIELD_UNREADABLE.
+
+Two maps at its end give every page of every file its text ground truth (for the OCR benchmark):
+`page_text` (page → the strings printed on it, one per drawing call, in drawing order: labels,
+values, headings; not the seals' and stamps' lettering, red ink the pipeline suppresses, nor
+signatures) and `page_ops` (page → the degradations applied to the rendered page, `[]` for an
+electronic original). A page is keyed `scan_01.jpg` in an image file and `scan_02.pdf#2` in a PDF
+(1-based). Text a degradation cut off or blotted out stays in the truth; an ID card copy's page
+holds both sides' text, front first.
 """
 
 from __future__ import annotations
@@ -18,7 +26,18 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from samples.builder import OutFile, Part, case_rng, decision_for, dump_json, on_a4, write_file
+from samples.builder import (
+    OutFile,
+    Part,
+    case_rng,
+    decision_for,
+    dump_json,
+    is_original_pdf,
+    on_a4,
+    page_key,
+    scan_ops,
+    write_file,
+)
 from samples.cases import CASES, MINGXI, CaseSpec
 from samples.claim import Claim, make_claim
 from samples.data import (
@@ -122,8 +141,8 @@ class Presenter:
     def _card(self, r: Rendered, material: str | None, ops: list[str]) -> None:
         if self.photo:
             # each side photographed on the desk
-            for side in r.pages:
-                rr = replace(r, pages=[side])
+            for side, text in zip(r.pages, r.texts, strict=True):
+                rr = replace(r, pages=[side], texts=[text])
                 self.b.files.append(
                     OutFile(self._name(".jpg"), [Part(rr, material, ["photo", *ops[1:]])], 62)
                 )
@@ -134,7 +153,7 @@ class Presenter:
         copy_ops = (
             ["photocopy", *[o for o in ops if o != "photocopy"]] if self.rng.random() < 0.6 else ops
         )
-        rr = replace(r, pages=[page])
+        rr = replace(r, pages=[page], texts=[[s for side in r.texts for s in side]])
         self.b.files.append(
             OutFile(self._name(".jpg"), [Part(rr, material, copy_ops)], self._quality())
         )
@@ -937,11 +956,18 @@ def build_case(spec: CaseSpec, out_root: Path, seed: int) -> dict[str, Any]:
         shutil.rmtree(out)
     out.mkdir(parents=True)
     docs: list[dict[str, Any]] = []
+    page_text: dict[str, list[str]] = {}
+    page_ops: dict[str, list[str]] = {}
     wrng = case_rng(seed, spec.id, "write")
     for f in b.files:
         counts = write_file(f, out, wrng)
         page = 1
         for part, n in zip(f.parts, counts, strict=True):
+            texts = part.rendered.texts
+            assert len(texts) == n == len(part.rendered.pages), (f.name, part.rendered.kind)
+            for i, text in enumerate(texts):
+                page_text[page_key(f, page + i)] = list(text)
+                page_ops[page_key(f, page + i)] = [] if is_original_pdf(f) else scan_ops(part.ops)
             entry: dict[str, Any] = {
                 "file": f.name,
                 "pages": list(range(page, page + n)),
@@ -967,6 +993,8 @@ def build_case(spec: CaseSpec, out_root: Path, seed: int) -> dict[str, Any]:
         "findings": b.findings,
         "documents": docs,
         "defects": b.defects,
+        "page_text": page_text,
+        "page_ops": page_ops,
     }
     (out / "expected.json").write_text(dump_json(expected), encoding="utf-8")
     return expected

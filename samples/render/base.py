@@ -79,6 +79,17 @@ def wrap(s: str, width_mm: float, size: float, face: Face) -> list[str]:
     return lines
 
 
+def record(texts: list[str], s: str) -> None:
+    """Note a printed string for the page's ground-truth text (blank strings draw nothing).
+
+    Only `Painter.text` records: seal and stamp lettering (red ink the pipeline suppresses),
+    signatures (handwriting) and emblem glyphs are drawn straight onto image layers and are not
+    part of a page's text truth.
+    """
+    if s.strip():
+        texts.append(s)
+
+
 class PilPage:
     """A page image drawn in millimetre coordinates (origin top-left, y down)."""
 
@@ -89,6 +100,7 @@ class PilPage:
         self.k = dpi / 25.4
         self.img = Image.new("RGB", (self.px(width_mm), self.px(height_mm)), bg)
         self.draw = ImageDraw.Draw(self.img)
+        self.texts: list[str] = []  # every string drawn by `text`, in drawing order
 
     def px(self, mm: float) -> int:
         return round(mm * self.k)
@@ -103,6 +115,7 @@ class PilPage:
         fill: RGB = BLACK,
         align: str = "left",
     ) -> None:
+        record(self.texts, s)
         font = pil_font(face, round(size * self.dpi / 72))
         anchor = {"left": "ls", "center": "ms", "right": "rs"}[align]
         self.draw.text((self.px(x), self.px(y)), s, font=font, fill=fill, anchor=anchor)
@@ -153,6 +166,7 @@ class PdfPage:
 
     def __init__(self, pdf: FPDF, width_mm: float, height_mm: float):
         self.pdf, self.width_mm, self.height_mm = pdf, width_mm, height_mm
+        self.texts: list[str] = []  # every string drawn by `text`, in drawing order
         pdf.add_page(format=(width_mm, height_mm))
 
     def text(
@@ -165,6 +179,7 @@ class PdfPage:
         fill: RGB = BLACK,
         align: str = "left",
     ) -> None:
+        record(self.texts, s)
         self.pdf.set_font(face.value, size=size)
         self.pdf.set_text_color(*fill)
         w = text_width_mm(s, size, face)
@@ -380,3 +395,6 @@ class Rendered:
     # Fields printed but made unreadable on the page (ink blot, smudge): the value in `fields`
     # is still the truth; ground truth lists these names as the document's "unreadable_fields".
     unreadable: list[str] = field(default_factory=list)
+    # Per page, the strings printed on it in drawing order (`PilPage.texts`): the page's
+    # ground-truth text for the OCR benchmark. Seal, stamp and signature ink is not included.
+    texts: list[list[str]] = field(default_factory=list)

@@ -202,7 +202,7 @@ def birth_service_registration(
         p.text(x0, y + 6 + i * 4.6, line, 8.5, face)
     seal = seal_layer(v.issuer, "", 40, dpi, rng)
     p.multiply(seal, x1 - 60 + rng.uniform(-4, 4), y - 38 + rng.uniform(-3, 3))
-    return Rendered("birth_service_registration", v.fields(), [p.img], title=title)
+    return Rendered("birth_service_registration", v.fields(), [p.img], title=title, texts=[p.texts])
 
 
 # ------------------------------------------------------------------ 户口簿: 常住人口登记卡
@@ -309,7 +309,7 @@ def household_register_page(v: HukouValues, rng: random.Random, dpi: int = 200) 
     seal = seal_layer(v.station, "户口专用章", 30, dpi, rng)
     p.multiply(seal, x1 - 36 + rng.uniform(-3, 3), y - 24 + rng.uniform(-3, 3))
     fields = person_fields(person.name, person.id_number, v.station, v.registered_on)
-    return Rendered("household_register", fields, [p.img], title="常住人口登记卡")
+    return Rendered("household_register", fields, [p.img], title="常住人口登记卡", texts=[p.texts])
 
 
 # ------------------------------------------------------------------ 居住证 (IC card)
@@ -393,4 +393,11 @@ def residence_permit(v: ResidencePermitValues, rng: random.Random) -> Rendered:
     )
     back = _rounded(q.img, q.px(3.2))
     fields = person_fields(person.name, person.id_number, v.issuer, v.issued_on)
-    return Rendered("residence_permit", fields, [front, back], title=title, card=True)
+    return Rendered(
+        "residence_permit",
+        fields,
+        [front, back],
+        title=title,
+        card=True,
+        texts=[p.texts, q.texts],
+    )

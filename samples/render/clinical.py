@@ -95,6 +95,7 @@ def discharge_summary(v: ClinicalValues, rng: random.Random, dpi: int = 200) -> 
             "physician": v.physician,
         },
         [p.img],
+        texts=[p.texts],
     )
 
 
@@ -139,7 +140,10 @@ def diagnosis_certificate(v: ClinicalValues, rng: random.Random, dpi: int = 200)
     layer = seal_layer(v.hospital, "诊断证明专用章", 34, dpi, rng)
     p.multiply(layer, 150, 104)
     return Rendered(
-        "diagnosis_certificate", _clinical_fields(v, date, v.discharge_diagnosis), [p.img]
+        "diagnosis_certificate",
+        _clinical_fields(v, date, v.discharge_diagnosis),
+        [p.img],
+        texts=[p.texts],
     )
 
 
@@ -161,7 +165,10 @@ def outpatient_record(v: ClinicalValues, rng: random.Random, dpi: int = 200) -> 
     y = _para(p, y, "处理", "完善相关检查，对症治疗，不适随诊。", face)
     _sign(p, 120, y + 16, "医师签名：", v.physician, rng)
     return Rendered(
-        "outpatient_record", _clinical_fields(v, v.discharge_date, v.discharge_diagnosis), [p.img]
+        "outpatient_record",
+        _clinical_fields(v, v.discharge_date, v.discharge_diagnosis),
+        [p.img],
+        texts=[p.texts],
     )
 
 
@@ -198,7 +205,10 @@ def prescription(
     p.text(80, 190, "审核/调配：", 9.5, face)
     p.text(10, 200, "药品金额：", 9.5, face)
     return Rendered(
-        "prescription", _clinical_fields(v, v.discharge_date, v.discharge_diagnosis), [p.img]
+        "prescription",
+        _clinical_fields(v, v.discharge_date, v.discharge_diagnosis),
+        [p.img],
+        texts=[p.texts],
     )
 
 
@@ -241,7 +251,7 @@ def referral_certificate(v: ClinicalValues, rng: random.Random, dpi: int = 200) 
     p.multiply(layer, 125, y + 4)
     f = _clinical_fields(v, v.discharge_date, v.discharge_diagnosis)
     f.update(id_number=v.id_number, referral_from=v.hospital, referral_to=v.referral_to)
-    return Rendered("referral_certificate", f, [p.img])
+    return Rendered("referral_certificate", f, [p.img], texts=[p.texts])
 
 
 __all__ = [

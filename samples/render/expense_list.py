@@ -97,6 +97,7 @@ def render(v: ExpenseListValues, rng: random.Random, dpi: int = 200) -> Rendered
         ("医保类别", 174, 24, "center"),
     ]
     pages = []
+    texts: list[list[str]] = []
     seq = 0
     for pno, chunk in enumerate(chunks, start=1):
         p = PilPage(210, 297, dpi)
@@ -156,4 +157,5 @@ def render(v: ExpenseListValues, rng: random.Random, dpi: int = 200) -> Rendered
             )
         p.text(105, 287, f"第 {pno} 页  共 {n} 页", 9, face, BLACK, "center")
         pages.append(p.img)
-    return Rendered("expense_list", v.fields(), pages)
+        texts.append(p.texts)
+    return Rendered("expense_list", v.fields(), pages, texts=texts)

@@ -77,7 +77,7 @@ def render_form(v: FormValues, rng: random.Random, dpi: int = 200) -> Rendered:
         p.text(20, y + 12, v.seal_org, 10.5, face)
         layer = seal_layer(v.seal_org, v.seal_purpose, 40, dpi, rng)
         p.multiply(layer, 28 + rng.uniform(-4, 4), y - 20 + rng.uniform(-4, 4))
-    return Rendered(v.kind, v.fields, [p.img], title=v.title)
+    return Rendered(v.kind, v.fields, [p.img], texts=[p.texts], title=v.title)
 
 
 def application_fields(
@@ -142,7 +142,13 @@ def bank_card(bank: str, number: str, rng: random.Random) -> Rendered:
     ImageDraw.Draw(mask).rounded_rectangle([0, 0, w - 1, h - 1], p.px(3.2), fill=255)
     card = Image.new("RGBA", p.img.size, (0, 0, 0, 0))
     card.paste(p.img, (0, 0), mask)
-    return Rendered("bank_card", {"bank_name": bank, "card_number": number}, [card], card=True)
+    return Rendered(
+        "bank_card",
+        {"bank_name": bank, "card_number": number},
+        [card],
+        card=True,
+        texts=[p.texts],
+    )
 
 
 def marriage_certificate(
@@ -192,6 +198,7 @@ def marriage_certificate(
             "spouse_id_number": spouse[2],
         },
         [p.img],
+        texts=[p.texts],
     )
 
 
@@ -231,5 +238,8 @@ def settlement_statement(v: SettlementValues, rng: random.Random, dpi: int = 200
     layer = seal_layer(v.hospital, "医保结算专用章", 34, dpi, rng)
     p.multiply(layer, 140, 85)
     return Rendered(
-        "settlement_statement", person_fields(v.name, v.id_number, v.hospital, v.date), [p.img]
+        "settlement_statement",
+        person_fields(v.name, v.id_number, v.hospital, v.date),
+        [p.img],
+        texts=[p.texts],
     )

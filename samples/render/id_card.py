@@ -107,7 +107,8 @@ def _portrait(w: int, h: int, rng: random.Random, female: bool) -> Image.Image:
     return im.filter(ImageFilter.GaussianBlur(1.2))
 
 
-def front(v: IdCardValues, rng: random.Random) -> Image.Image:
+def front(v: IdCardValues, rng: random.Random) -> tuple[Image.Image, list[str]]:
+    """The 人像面 and the strings printed on it."""
     p = PilPage(CARD_W, CARD_H, CARD_DPI)
     _ground(p, rng, (214, 226, 236))
     lab = (45, 105, 160)  # the blue labels printed on the card
@@ -133,10 +134,11 @@ def front(v: IdCardValues, rng: random.Random) -> Image.Image:
     p.text(29, 48.7, v.id_number, 11.5, Face.SANS, ink)
     por = _portrait(p.px(26), p.px(33), rng, v.sex == "女")
     p.img.paste(por, (p.px(55), p.px(6)), por)
-    return _rounded(p.img, p.px(3.2))
+    return _rounded(p.img, p.px(3.2)), p.texts
 
 
-def back(v: IdCardValues, rng: random.Random) -> Image.Image:
+def back(v: IdCardValues, rng: random.Random) -> tuple[Image.Image, list[str]]:
+    """The 国徽面 and the strings printed on it (the emblem's star is not text)."""
     p = PilPage(CARD_W, CARD_H, CARD_DPI)
     _ground(p, rng, (236, 222, 214))
     red = (205, 45, 45)
@@ -158,9 +160,11 @@ def back(v: IdCardValues, rng: random.Random) -> Image.Image:
     p.text(17, 48, "有效期限", 7.2, Face.SANS, lab)
     until = "长期" if v.valid_until is None else f"{v.valid_until:%Y.%m.%d}"
     p.text(32, 48, f"{v.valid_from:%Y.%m.%d}-{until}", 9, Face.SANS, lab)
-    return _rounded(p.img, p.px(3.2))
+    return _rounded(p.img, p.px(3.2)), p.texts
 
 
 def render(v: IdCardValues, rng: random.Random) -> Rendered:
     """Both sides as RGBA card images (to be photographed or photocopied by the presenter)."""
-    return Rendered("id_card", v.fields(), [front(v, rng), back(v, rng)], card=True)
+    face, face_text = front(v, rng)
+    rear, rear_text = back(v, rng)
+    return Rendered("id_card", v.fields(), [face, rear], card=True, texts=[face_text, rear_text])

@@ -292,7 +292,13 @@ def render_paper(v: InvoiceValues, rng: random.Random, dpi: int = 200) -> Render
         page.multiply(layer, sx - d / 2, sy - d / 2)
     for name in v.smudged:
         blot(page, boxes[name], rng)
-    return Rendered("medical_invoice", v.fields(), [page.img], unreadable=list(v.smudged))
+    return Rendered(
+        "medical_invoice",
+        v.fields(),
+        [page.img],
+        unreadable=list(v.smudged),
+        texts=[page.texts],
+    )
 
 
 def qr_image(payload: str) -> Image.Image:
@@ -323,4 +329,5 @@ def render_electronic(v: InvoiceValues, rng: random.Random, dpi: int = 150) -> R
     _draw(raster, v, rng, FORM_BLUE)
     raster.image(qr, 12, 3, 20, 20)
     raster.image(seal, sx - 20, sy - 20, 40, 40)
-    return Rendered("medical_invoice", v.fields(), [raster.img], pdf=data)
+    assert raster.texts == pdf_page.texts
+    return Rendered("medical_invoice", v.fields(), [raster.img], pdf=data, texts=[pdf_page.texts])
