@@ -6,8 +6,11 @@ per process (a lazy module-level singleton per configuration).
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
 import threading
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -24,6 +27,27 @@ from models.documents import OcrLine
 log = logging.getLogger(__name__)
 
 _LOCK = threading.Lock()
+
+
+def _malloc_trim() -> Callable[[], None]:
+    """glibc's malloc_trim, or a no-op elsewhere."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):
+        return lambda: None
+
+    def release() -> None:
+        trim(0)
+
+    return release
+
+
+# Each page's tensors differ in size (pages, crops, batches): glibc keeps the freed memory
+# fragmented in its arenas, and a worker's resident size climbs towards 1.5 GB over a few
+# hundred pages. Handing it back after each page keeps the peak near 1 GB and the idle size
+# near 200 MB, for a few milliseconds.
+_release_memory = _malloc_trim()
 _INSTANCES: dict[tuple[tuple[str, Any], ...], Any] = {}
 
 
@@ -120,6 +144,7 @@ class RapidOcrEngine(OcrEngine):
         img, op_record = engine.preprocess_img(np.ascontiguousarray(image))
         det_res, cls_res, rec_res, crops = engine.run_ocr_steps(img, op_record)
         result = engine.build_final_output(image, det_res, cls_res, rec_res, crops, op_record)
+        _release_memory()
         upside_down: bool | None = None
         labels = getattr(cls_res, "cls_res", None)
         if labels:
