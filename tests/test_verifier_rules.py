@@ -219,6 +219,23 @@ def test_already_settled_partly_read_without_the_other_figures_goes_to_review() 
     assert result.decision.outcome == DecisionOutcome.REVIEW
     assert "904..83" in next(f.message for f in result.findings if f.code == "ALREADY_SETTLED")
     assert "ALREADY_SETTLED" not in codes(run(invoice_with("0.00")))
+    # with 现金 read, the figures leave 0.00 for 统筹: digits read there are seal strokes
+    total = inpatient_case()[1].value("total")
+    read_cash = [
+        d.model_copy(
+            update={
+                "fields": {
+                    **d.fields,
+                    "fund_payment": unread("fund_payment", "城关10.00"),
+                    "cash_payment": d.fields["cash_payment"].model_copy(update={"value": total}),
+                }
+            }
+        )
+        if d.id == "d2"
+        else d
+        for d in inpatient_case()
+    ]
+    assert "ALREADY_SETTLED" not in codes(run(read_cash))
 
 
 def test_already_settled_read_unsurely_goes_to_review() -> None:

@@ -255,9 +255,10 @@ def already_settled(ctx: Context) -> Iterator[Hit]:
                 evidence=[evidence(invoice, "fund_payment", f"{fund:.2f}")],
                 severity=Severity.WARNING if doubtful else None,
             )
-        elif fund is None and (partial := _nonzero_reading(invoice)) is not None:
-            # nothing to imply it from, but digits were read in the 统筹 cell: some fund
-            # payment is printed there, for a reviewer to read off the original
+        elif fund is None and implied is None and (partial := _nonzero_reading(invoice)):
+            # nothing to imply it from (when the other figures leave 0.00, the digits are
+            # seal strokes), but digits were read in the 统筹 cell: some fund payment may be
+            # printed there, for a reviewer to read off the original
             yield Hit(
                 values={
                     "number": invoice.value("invoice_number") or "",
