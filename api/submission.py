@@ -83,19 +83,18 @@ def ingest_files(
 ) -> tuple[list[FileResult], list[Page]]:
     """Every file through the ingest pipeline; pages renumbered 1.. across the submission.
     A file that cannot be read becomes a FileResult with its error, never an exception."""
-    file_results: list[FileResult] = []
-    pages: list[Page] = []
-    for path in paths:
-        if progress:
-            progress(path.name)
+    readable: list[tuple[str, bytes]] = []
+    unreadable: dict[int, FileResult] = {}
+    for index, path in enumerate(paths):
         try:
-            data = path.read_bytes()
+            readable.append((path.name, path.read_bytes()))
         except OSError as exc:
             error = IntakeError(IntakeCode.PROCESSING_FAILED, detail={"os_error": exc.strerror})
-            result = FileResult(filename=path.name, error=error)
-        else:
-            result = pipeline.process(data, path.name)
-        file_results.append(result)
+            unreadable[index] = FileResult(filename=path.name, error=error)
+    processed = iter(pipeline.process_many(readable, progress))
+    file_results = [unreadable.get(i) or next(processed) for i in range(len(paths))]
+    pages: list[Page] = []
+    for result in file_results:
         for page_result in result.pages:
             pages.append(page_result.page.model_copy(update={"number": len(pages) + 1}))
     return file_results, pages

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,6 +31,7 @@ from ingest.normalize.perspective import find_document, warp_document
 from ingest.normalize.quality import REASONS_ZH, QualityReport, assess, reconcile
 from ingest.normalize.seal import Seal, detect_seals, suppress_seals
 from ingest.ocr.base import OcrEngine, rotate_lines_180, scale_lines
+from ingest.ocr.seal_reading import reread_under_seals
 from ingest.pages import Image, RawPage
 from ingest.qr import decode_qr
 from ingest.settings import IngestSettings, get_settings
@@ -103,6 +106,17 @@ class _Reading:
         return False
 
 
+@dataclass
+class _PendingFile:
+    """A file between `_submit` and `_collect`: pages done, pages being read, first error."""
+
+    result: FileResult
+    short: str = "-"
+    done: dict[int, PageResult] = field(default_factory=dict)
+    futures: dict[int, Future[PageResult]] = field(default_factory=dict)
+    error: BaseException | None = None
+
+
 def _seal_boxes(seals: list[Seal], scale: float = 1.0) -> list[BBox]:
     return [BBox(x0=s.x0 * scale, y0=s.y0 * scale, x1=s.x1 * scale, y1=s.y1 * scale) for s in seals]
 
@@ -122,6 +136,9 @@ class Pipeline:
         self._engine = engine
         self.store_images = store_images
         self._now = now or (lambda: dt.datetime.now(dt.UTC))
+        self._executor: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+        self._slots = threading.Semaphore(2 * self.settings.resolved_page_workers())
 
     @property
     def engine(self) -> OcrEngine:
@@ -174,6 +191,8 @@ class Pipeline:
         lines = out.lines
         if prepared is not None and prepared.scale != 1.0:
             lines = scale_lines(lines, 1.0 / prepared.scale)
+        if seals and self.settings.seal_suppression:
+            lines = reread_under_seals(img, lines, seals, self.engine)
         if out.upside_down:
             h, w = img.shape[:2]
             img = rotate_quadrant(img, 180)
@@ -238,9 +257,66 @@ class Pipeline:
 
     def process(self, data: bytes, filename: str = "") -> FileResult:
         """One file: never raises for a bad file, the error is in the result."""
-        result = FileResult(filename=filename)
-        short = sha256_hex(data)[:12] if data else "-"
-        done: dict[int, PageResult] = {}
+        return self._collect(self._submit(data, filename))
+
+    def process_many(
+        self,
+        files: Sequence[tuple[str, bytes]],
+        progress: Callable[[str], None] | None = None,
+    ) -> list[FileResult]:
+        """Several files, their image pages read side by side on `page_workers` threads (files
+        are opened and PDF pages rendered one at a time: pdfium is not thread-safe). The
+        results are those `process` gives file by file, in the same order."""
+        pending = [self._submit(data, name) for name, data in files]
+        results = []
+        for item in pending:
+            if progress is not None:
+                progress(item.result.filename)
+            results.append(self._collect(item))
+        return results
+
+    def _pool(self) -> ThreadPoolExecutor | None:
+        workers = self.settings.resolved_page_workers()
+        if workers <= 1 or not self.engine.concurrent_pages:
+            return None
+        with self._pool_lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(workers, thread_name_prefix="yibao-page")
+            return self._executor
+
+    def close(self) -> None:
+        """Stop the page threads (idle ones; they are started again when needed)."""
+        with self._pool_lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True)
+
+    def _read_page(self, raw: RawPage, ref: PageRef, cache: PageCache, short: str) -> PageResult:
+        """Normalise and read one page, and cache the result: runs on a page thread."""
+        started = time.perf_counter()
+        if raw.source == "pdf_text":
+            page_result = self._text_layer_page(raw, ref)
+        else:
+            page_result, normalised = self._image_page(raw, ref)
+            if self.store_images:
+                cache.put_image(ref.file_sha256, raw.index, normalised)
+        page_result.seconds = time.perf_counter() - started
+        cache.put(
+            ref.file_sha256,
+            raw.index,
+            CachedPage(page_result.page, page_result.quality_reasons, page_result.seal_coverage),
+        )
+        log.info(
+            "page %s#%d %s %.2fs", short, raw.index, page_result.page.source, page_result.seconds
+        )
+        return page_result
+
+    def _submit(self, data: bytes, filename: str) -> _PendingFile:
+        """Store the original, check it, take cached pages, and start reading the others
+        (inline without page threads). Never raises: an error is kept for `_collect`."""
+        pending = _PendingFile(FileResult(filename=filename))
+        result = pending.result
+        pending.short = sha256_hex(data)[:12] if data else "-"
         try:
             if not data:
                 raise IntakeError(IntakeCode.FILE_EMPTY)
@@ -252,7 +328,7 @@ class Pipeline:
             try:
                 sha = self.storage.put_original(data, "application/octet-stream")
             except Exception as exc:
-                log.exception("storing original %s failed", short)
+                log.exception("storing original %s failed", pending.short)
                 raise IntakeError(
                     IntakeCode.STORAGE_FAILED, detail={"reason": type(exc).__name__}
                 ) from None
@@ -265,53 +341,57 @@ class Pipeline:
                 received_at=self._now(),
             )
             cache = PageCache(self.storage, self.engine_version)
+            done = pending.done
             for index in range(checked.page_count):
                 hit = cache.get(sha, index)
                 if hit is not None:
                     done[index] = PageResult(hit.page, hit.quality_reasons, hit.seal_coverage, True)
+            pool = self._pool()
             for raw in iter_pages(data, checked.media_type, self.settings, frozenset(done)):
                 if raw.index in done:
                     continue
-                started = time.perf_counter()
                 ref = PageRef(file_sha256=sha, index=raw.index)
-                if raw.source == "pdf_text":
-                    page_result = self._text_layer_page(raw, ref)
+                if pool is None:
+                    done[raw.index] = self._read_page(raw, ref, cache, pending.short)
                 else:
-                    page_result, normalised = self._image_page(raw, ref)
-                    if self.store_images:
-                        cache.put_image(sha, raw.index, normalised)
-                page_result.seconds = time.perf_counter() - started
-                cache.put(
-                    sha,
-                    raw.index,
-                    CachedPage(
-                        page_result.page, page_result.quality_reasons, page_result.seal_coverage
-                    ),
-                )
-                done[raw.index] = page_result
-                log.info(
-                    "page %s#%d %s %.2fs",
-                    short,
-                    raw.index,
-                    page_result.page.source,
-                    page_result.seconds,
-                )
-        except IntakeError as exc:
-            result.error = exc
-            log.info("file %s rejected: %s", short, exc.code)
-        except StorageError as exc:
-            # the page cache could not be read or written: transient, not the file's fault
-            result.error = IntakeError(
-                IntakeCode.STORAGE_FAILED, detail={"reason": type(exc.__cause__ or exc).__name__}
-            )
-            log.warning("file %s: storage unavailable", short)
+                    # a bounded number of rendered pages wait in memory (a 100-page scan at
+                    # 200 dpi would otherwise be held whole)
+                    self._slots.acquire()
+                    future = pool.submit(self._read_page, raw, ref, cache, pending.short)
+                    future.add_done_callback(lambda _: self._slots.release())
+                    pending.futures[raw.index] = future
         except Exception as exc:
-            result.error = IntakeError(
-                IntakeCode.PROCESSING_FAILED, detail={"reason": type(exc).__name__}
-            )
-            log.exception("file %s failed", short)
+            pending.error = exc
+        return pending
+
+    def _collect(self, pending: _PendingFile) -> FileResult:
+        """Wait for the file's pages; map the first failure to the file's coded error (the
+        pages read before or beside it are kept)."""
+        result, done = pending.result, pending.done
+        errors = [] if pending.error is None else [pending.error]
+        for index, future in sorted(pending.futures.items()):
+            try:
+                done[index] = future.result()
+            except Exception as exc:
+                errors.append(exc)
+        if errors:
+            result.error = self._coded(errors[0], pending.short)
         result.pages = [done[i] for i in sorted(done)]
         return result
+
+    @staticmethod
+    def _coded(exc: BaseException, short: str) -> IntakeError:
+        if isinstance(exc, IntakeError):
+            log.info("file %s rejected: %s", short, exc.code)
+            return exc
+        if isinstance(exc, StorageError):
+            # the page cache could not be read or written: transient, not the file's fault
+            log.warning("file %s: storage unavailable", short)
+            return IntakeError(
+                IntakeCode.STORAGE_FAILED, detail={"reason": type(exc.__cause__ or exc).__name__}
+            )
+        log.error("file %s failed", short, exc_info=exc)
+        return IntakeError(IntakeCode.PROCESSING_FAILED, detail={"reason": type(exc).__name__})
 
     @property
     def engine_version(self) -> str:
@@ -319,7 +399,7 @@ class Pipeline:
 
     def process_batch(self, files: Sequence[tuple[str, bytes]]) -> list[FileResult]:
         """A submission: every file processed, pages numbered 1.. across the submission."""
-        results = [self.process(data, name) for name, data in files]
+        results = self.process_many(files)
         number = 1
         for r in results:
             for pr in r.pages:

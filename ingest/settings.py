@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -49,7 +50,14 @@ class IngestSettings(BaseSettings):
 
     # OCR
     ocr_engine: EngineName = "rapidocr"
-    ocr_threads: int = Field(0, description="ONNX Runtime intra-op threads; 0 = all cores")
+    ocr_threads: int = Field(
+        0, description="ONNX Runtime intra-op threads; 0 = the cores shared among page workers"
+    )
+    page_workers: int = Field(
+        0,
+        ge=0,
+        description="pages of one submission read at once (0: one per core, at most 4)",
+    )
     ocr_max_side: int = 2000
     ocr_min_score: float = 0.5
     ocr_det_side: int = Field(
@@ -71,6 +79,19 @@ class IngestSettings(BaseSettings):
     ocr_enhance: bool = Field(
         True, description="flatten dark backgrounds and enlarge small text for the OCR engine"
     )
+
+    def resolved_page_workers(self) -> int:
+        if self.page_workers > 0:
+            return self.page_workers
+        return max(1, min(4, os.cpu_count() or 1))
+
+    def resolved_ocr_threads(self) -> int:
+        """Intra-op threads per OCR call (0: ONNX Runtime's own default, all cores): with
+        several pages in flight each call gets its share, so the cores are not oversubscribed."""
+        if self.ocr_threads > 0:
+            return self.ocr_threads
+        workers = self.resolved_page_workers()
+        return 0 if workers == 1 else max(1, (os.cpu_count() or 1) // workers)
 
 
 @cache

@@ -1051,13 +1051,13 @@ def test_signature_read_with_characters_missing_is_unreadable() -> None:
 
 
 def test_invoice_one_unsure_figure_that_breaks_the_breakdown_is_unreadable() -> None:
-    """统筹 0.00 half under the seal read as 10.00 with little confidence: with it the payments
+    """统筹 0.00 half under the seal read as 5.00 with little confidence: with it the payments
     exceed the confirmed 合计 while every other figure is clear, so it is not trusted (never a
-    refusal for a fund payment nobody printed). Read clearly, the same figure stands: a real
+    refusal for a fund payment nobody printed). Read clearly, a figure stands: a real
     breakdown defect is the verifier's to report."""
-    d = _invoice(_swap(INVOICE, 501, 831, line("10.00", 501, 831, conf=0.87)))
+    d = _invoice(_swap(INVOICE, 501, 831, line("5.00", 501, 831, conf=0.87)))
     f = d.fields["fund_payment"]
-    assert not f.readable and f.value is None and f.raw == "10.00"
+    assert not f.readable and f.value is None and f.raw == "5.00"
     d = _invoice(_swap(INVOICE, 501, 831, line("10.00", 501, 831, conf=0.99)))
     assert d.value("fund_payment") == Decimal("10.00")
 
@@ -1074,6 +1074,25 @@ def test_invoice_one_tall_box_across_two_payment_rows_is_one_cells_value() -> No
     assert d.value("fund_payment") == Decimal("10.00")
     f = d.fields["cash_payment"]
     assert not f.readable and f.value is None
+
+
+def test_invoice_tall_box_reaching_into_the_next_row_leaves_that_rows_figures() -> None:
+    """The tall 美10.00 box (a seal character over the 统筹 cell) also reaches the 现金 row,
+    whose own figures 40.00 were read beside it: they are the 现金 (c073: 184.28 was lost).
+    The breakdown confirmed by the 大写 leaves 0.00 for 统筹, one of the readings of 10.00
+    with the seal's stroke read as a leading 1."""
+    tall = OcrLine(
+        text="美10.00", polygon=[(380, 800), (560, 800), (560, 890), (380, 890)], confidence=0.948
+    )
+    d = _invoice(_swap(INVOICE, 501, 831, tall))
+    assert d.value("cash_payment") == Decimal("40.00")
+    f = d.fields["fund_payment"]
+    assert f.value == Decimal("0.00") and f.raw == "美10.00" and f.confidence < 0.95
+    # a stray leading digit is a reading only where the arithmetic asks for it
+    d = _invoice(_swap(INVOICE, 489, 886, line("140.00", 489, 886, conf=0.9)))
+    assert d.value("cash_payment") == Decimal("40.00")
+    d = _invoice(_swap(INVOICE, 489, 886, line("150.00", 489, 886, conf=0.9)))
+    assert not d.fields["cash_payment"].readable
 
 
 def test_invoice_unsure_payment_not_confirmed_by_the_breakdown_is_unreadable() -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -33,13 +35,15 @@ class FakeEngine(OcrEngine):
     def __init__(self, upside_down: bool = False) -> None:
         self.calls = 0
         self.upside_down = upside_down
+        self._lock = threading.Lock()
 
     @property
     def version(self) -> str:
         return "fake-1"
 
     def recognize(self, image: Image) -> OcrOutput:
-        self.calls += 1
+        with self._lock:  # pages may be read on several threads
+            self.calls += 1
         line = OcrLine(
             text="识别结果", polygon=[(10, 10), (90, 10), (90, 40), (10, 40)], confidence=0.9
         )
@@ -178,3 +182,73 @@ def test_truncated_tiff_keeps_good_pages(tmp_path: Path):
     assert result.error is not None
     assert result.error.code in {IntakeCode.IMAGE_TRUNCATED, IntakeCode.IMAGE_CORRUPT}
     assert [p.page.ref.index for p in result.pages] == [0]
+
+
+class SlowEngine(FakeEngine):
+    """Reads a page in 0.2 s as its size, notes how many pages were being read at once, and
+    fails on a page whose first pixel is pure red."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.running = 0
+        self.most_at_once = 0
+
+    def recognize(self, image: Image) -> OcrOutput:
+        with self._lock:
+            self.running += 1
+            self.most_at_once = max(self.most_at_once, self.running)
+        try:
+            time.sleep(0.2)
+            if tuple(image[0, 0]) == (0, 0, 255):
+                raise RuntimeError("engine failure")
+            out = super().recognize(image)
+            text = f"{image.shape[1]}×{image.shape[0]}"
+            return OcrOutput([out.lines[0].model_copy(update={"text": text})], False)
+        finally:
+            with self._lock:
+                self.running -= 1
+
+
+def _numbered_page(n: int, *, poisoned: bool = False) -> bytes:
+    img = render_lines(document_text(seed=n), size=(500 + 60 * n, 400), px=24)
+    if poisoned:
+        img[0, 0] = (0, 0, 255)
+    return encode(img)
+
+
+def test_pages_read_side_by_side_in_submission_order(tmp_path: Path):
+    files = [(f"p{n}.png", _numbered_page(n)) for n in range(1, 7)]
+    seen: dict[int, int] = {}
+    texts: dict[int, list[str]] = {}
+    for workers in (1, 2):
+        engine = SlowEngine()
+        settings = IngestSettings(data_dir=tmp_path / str(workers), page_workers=workers)
+        pipeline = Pipeline(LocalStorage(tmp_path / f"store{workers}"), engine, settings)
+        results = pipeline.process_batch(files)
+        pipeline.close()
+        seen[workers] = engine.most_at_once
+        assert [r.filename for r in results] == [name for name, _ in files]
+        assert [p.page.number for r in results for p in r.pages] == list(range(1, 7))
+        texts[workers] = [r.pages[0].page.lines[0].text for r in results]
+    assert len(set(texts[1])) == 6  # each page its own reading
+    assert texts[2] == texts[1]  # ... attached to its own file, in order
+    assert seen == {1: 1, 2: 2}  # two pages in flight, never more
+
+
+def test_a_failing_page_thread_fails_only_its_file(tmp_path: Path):
+    files = [
+        ("a.png", _numbered_page(1)),
+        ("bad.png", _numbered_page(2, poisoned=True)),
+        ("c.png", _numbered_page(3)),
+    ]
+    settings = IngestSettings(data_dir=tmp_path, page_workers=2)
+    pipeline = Pipeline(LocalStorage(tmp_path / "store"), SlowEngine(), settings)
+    results = pipeline.process_many(files)
+    assert [r.error.code if r.error else None for r in results] == [
+        None,
+        IntakeCode.PROCESSING_FAILED,
+        None,
+    ]
+    assert [len(r.pages) for r in results] == [1, 0, 1]
+    # the failed file's original is kept for a retry
+    assert pipeline.storage.exists(original_key(sha256_hex(files[1][1])))

@@ -328,7 +328,7 @@ def _payment_hits(lines: list[Line]) -> dict[Spec, tuple[Line | None, Hit | None
         ln, end = found[s]
         out[s] = (ln, _cell_value(ln, end, lines, labels, columns))
     # one box (tall, with a seal character in it) may sit on two rows of cells: it is the
-    # value of the label whose row it is centred on, the other cell was not read
+    # value of the label whose row it is centred on; the other cell looks on past it
     for s, (label, hit) in list(out.items()):
         if label is None or hit is None or hit.lines[0] is label:
             continue
@@ -339,12 +339,18 @@ def _payment_hits(lines: list[Line]) -> dict[Spec, tuple[Line | None, Hit | None
             if o_ln is not None and o_hit is not None and o_hit.lines[0] is box
         ]
         if len(rivals) > 1 and min(rivals, key=lambda r: r[0])[1] is not s:
-            out[s] = (label, None)
+            _, end = found[s]
+            out[s] = (label, _cell_value(label, end, lines, labels, columns, skip=box))
     return out
 
 
 def _cell_value(
-    ln: Line, end: int, lines: list[Line], labels: Sequence[str], columns: list[float]
+    ln: Line,
+    end: int,
+    lines: list[Line],
+    labels: Sequence[str],
+    columns: list[float],
+    skip: Line | None = None,
 ) -> Hit | None:
     rest = ln.n[end:]
     starts = _label_starts(rest, labels)
@@ -358,6 +364,7 @@ def _cell_value(
         o
         for o in lines
         if o is not ln
+        and o is not skip
         and o.page == ln.page
         and same_row(ln, o)
         and o.x0 >= x_end - 1.0 * ln.h
@@ -383,8 +390,9 @@ _SEPARATORS = ".．,，:;·"
 def _readings(raw: str) -> set[Decimal]:
     """Amounts figures read with a damaged decimal point could stand for: the point lost
     (275042 → 2750.42), read as another mark (0:00), a stray digit after it (184.283 →
-    184.28, 184.23 or 184.83), or only zeros (00, .00 → 0.00). Figures with digits missing
-    stand for nothing: they are never completed."""
+    184.28, 184.23 or 184.83) or before it (a seal's stroke read as a leading 1: 10.00 →
+    0.00), or only zeros (00, .00 → 0.00). Figures with digits missing stand for nothing:
+    they are never completed."""
     runs = re.findall(rf"[\d{_SEPARATORS}]*\d[\d{_SEPARATORS}]*", norm(raw))
     if not runs:
         return set()
@@ -398,6 +406,8 @@ def _readings(raw: str) -> set[Decimal]:
         whole, cents = m.groups()
         if len(cents) == 2:
             out.add((whole, cents))
+            if len(whole) >= 2:
+                out.add((whole[1:], cents))
         elif len(cents) == 3:
             out |= {(whole, cents[:i] + cents[i + 1 :]) for i in range(3)}
     elif run.isdigit() and len(run) >= 3:

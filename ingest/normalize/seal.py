@@ -95,13 +95,43 @@ def suppress_seals(image: Image, seals: list[Seal]) -> Image:
         mask = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
         # only inside the seal's outline (the ellipse in its box): a red-printed form's labels
         # beside the seal (医保统筹基金支付 on a paper invoice) must stay readable
-        h, w = mask.shape
-        inside = np.zeros((h, w), np.uint8)
-        cv2.ellipse(inside, (w // 2, h // 2), (w // 2 + 2, h // 2 + 2), 0, 0, 360, 1, -1)
-        mask &= inside > 0
+        mask &= _inside_ellipse(*mask.shape)
         red = region[:, :, 2]
         lifted = np.clip(red.astype(np.int16) + 40, 0, 255).astype(np.uint8)
         for c in range(3):
             channel = region[:, :, c]
             channel[mask] = lifted[mask]
+    return out
+
+
+def _inside_ellipse(h: int, w: int) -> NDArray[np.bool_]:
+    inside = np.zeros((h, w), np.uint8)
+    cv2.ellipse(inside, (w // 2, h // 2), (w // 2 + 2, h // 2 + 2), 0, 0, 360, 1, -1)
+    return inside > 0
+
+
+def red_free(image: Image, seals: list[Seal]) -> Image:
+    """The page with each seal's outline seen through the red channel, levels stretched so
+    that seal ink (bright in red) turns white and only dark ink stays: black figures under a
+    dense seal read cleanly, but red-printed labels under it vanish too, so this view is only
+    for a second reading of text the first reading found unsure."""
+    image = as_page(image)
+    out = image.copy()
+    for s in seals:
+        region = out[s.y0 : s.y1, s.x0 : s.x1]
+        if region.size == 0:
+            continue
+        red = region[:, :, 2].astype(np.float32)
+        ink = red_mask(region) > 0
+        if not ink.any():
+            continue
+        dark = float(np.percentile(red, 2))
+        seal_red = float(np.percentile(red[ink], 25))
+        if seal_red - dark < 40:  # the seal's red is no brighter than the text: nothing to gain
+            continue
+        stretched = np.clip((red - dark) * 255.0 / (seal_red - dark), 0, 255).astype(np.uint8)
+        inside = _inside_ellipse(*stretched.shape)
+        for c in range(3):
+            channel = region[:, :, c]
+            channel[inside] = stretched[inside]
     return out

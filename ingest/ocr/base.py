@@ -25,6 +25,8 @@ class OcrOutput:
 
 class OcrEngine(ABC):
     name: str
+    # whether recognize() may run for several pages at once from threads of one process
+    concurrent_pages: bool = True
 
     @property
     @abstractmethod
@@ -34,6 +36,11 @@ class OcrEngine(ABC):
     @abstractmethod
     def recognize(self, image: Image) -> OcrOutput:
         """The text lines on an upright-ish page image (BGR), in reading order."""
+
+    def read_crops(self, crops: list[Image]) -> list[tuple[str, float]] | None:
+        """Recognition alone on line images (text, confidence); None when the engine has no
+        such step."""
+        return None
 
     def detect_text_boxes(self, image: Image) -> list[NDArray[np.float32]] | None:
         """Text-line polygons (4×2, in `image` pixels) from a quick detection pass on a reduced

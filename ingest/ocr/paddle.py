@@ -46,6 +46,7 @@ def _field(res: Any, name: str) -> Any:
 
 class PaddleOcrEngine(OcrEngine):
     name = "paddleocr"
+    concurrent_pages = False  # Paddle's predictors are not safe to share between threads
 
     def __init__(self, settings: IngestSettings) -> None:
         reason = paddle_unavailable_reason(settings)

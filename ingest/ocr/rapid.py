@@ -63,8 +63,9 @@ def _params(settings: IngestSettings) -> dict[str, Any]:
         # the time on an A4 page at 200 dpi, and does not need every pixel
         params["Det.limit_type"] = "max"
         params["Det.limit_side_len"] = settings.ocr_det_side
-    if settings.ocr_threads > 0:
-        params["EngineConfig.onnxruntime.intra_op_num_threads"] = settings.ocr_threads
+    threads = settings.resolved_ocr_threads()
+    if threads > 0:
+        params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
         params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
     if settings.rapidocr_det_model is not None:
         params["Det.model_path"] = str(settings.rapidocr_det_model)
@@ -138,6 +139,19 @@ class RapidOcrEngine(OcrEngine):
             log.warning("rapidocr text detection for orientation failed", exc_info=True)
             return None
         return [np.asarray(b, np.float32).reshape(-1, 2) for b in boxes]
+
+    def read_crops(self, crops: list[Image]) -> list[tuple[str, float]] | None:
+        if not crops:
+            return []
+        try:
+            rec = self._get().recognize_txt([np.ascontiguousarray(c) for c in crops])
+        except Exception:  # an internal of rapidocr moved: no second reading
+            log.warning("rapidocr recognition of line crops failed", exc_info=True)
+            return None
+        return [
+            (str(t), min(1.0, max(0.0, float(s))))
+            for t, s in zip(rec.txts or (), rec.scores or (), strict=False)
+        ]
 
     def recognize(self, image: Image) -> OcrOutput:
         engine = self._get()
