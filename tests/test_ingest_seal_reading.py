@@ -1,0 +1,91 @@
+"""A second reading of unsure lines under a seal, from the page seen through its red channel."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bench.synthetic import add_seal, render_lines
+from ingest.normalize.seal import detect_seals, red_free
+from ingest.ocr.base import OcrEngine, OcrOutput
+from ingest.ocr.seal_reading import reread_under_seals
+from ingest.pages import Image
+from models.documents import OcrLine
+
+
+def _page_with_seal() -> Image:
+    img = render_lines(["个人现金支付：184.28"], size=(900, 500), px=34, margin=120)
+    add_seal(img, (330, 150), radius=110)
+    return img
+
+
+def test_red_free_whitens_the_seal_and_keeps_black_ink() -> None:
+    img = _page_with_seal()
+    seals = detect_seals(img)
+    view = red_free(img, seals)
+    red_ink = (img[:, :, 2] > 150) & (img[:, :, 0] < 90)
+    black_ink = img.max(axis=2) < 60
+    inside = np.zeros(img.shape[:2], bool)
+    for seal in seals:
+        inside[seal.y0 : seal.y1, seal.x0 : seal.x1] = True
+    assert (red_ink & inside).sum() > 500 and (black_ink & inside).sum() > 200
+    # seal ink turns (nearly) white, black figures stay dark, outside nothing changes
+    assert np.median(view[red_ink & inside].min(axis=1)) > 220
+    assert np.median(view[black_ink & inside].max(axis=1)) < 80
+    assert np.array_equal(view[~inside], img[~inside])
+
+
+class CropReader(OcrEngine):
+    """Reads every crop as given; counts the crops it was shown."""
+
+    name = "crops"
+
+    def __init__(self, readings: list[tuple[str, float]]) -> None:
+        self.readings = readings
+        self.shown: list[Image] = []
+
+    @property
+    def version(self) -> str:
+        return "crops-1"
+
+    def recognize(self, image: Image) -> OcrOutput:
+        return OcrOutput([], False)
+
+    def read_crops(self, crops: list[Image]) -> list[tuple[str, float]] | None:
+        self.shown = crops
+        return self.readings[: len(crops)]
+
+
+def _line(text: str, x0: float, y0: float, x1: float, y1: float, conf: float) -> OcrLine:
+    return OcrLine(text=text, polygon=[(x0, y0), (x1, y0), (x1, y1), (x0, y1)], confidence=conf)
+
+
+def test_only_unsure_lines_under_the_seal_are_read_again() -> None:
+    img = _page_with_seal()
+    seals = detect_seals(img)
+    lines = [
+        _line("184.23", 300, 130, 420, 170, 0.81),  # unsure, under the seal
+        _line("个人现金支付：", 120, 130, 290, 170, 0.99),  # sure
+        _line("0.0O", 700, 400, 800, 440, 0.70),  # unsure, away from the seal
+    ]
+    engine = CropReader([("184.28", 0.99)])
+    out = reread_under_seals(img, lines, seals, engine)
+    assert len(engine.shown) == 1 and engine.shown[0].shape[1] > engine.shown[0].shape[0]
+    assert [(ln.text, ln.confidence) for ln in out] == [
+        ("184.28", 0.99),
+        ("个人现金支付：", 0.99),
+        ("0.0O", 0.70),
+    ]
+    assert out[0].polygon == lines[0].polygon
+
+
+def test_a_reading_less_sure_or_losing_characters_is_not_taken() -> None:
+    """A red label under the seal vanishes in the red view: the shorter reading (only the
+    black figures) is not taken, nor one less sure than the first."""
+    img = _page_with_seal()
+    seals = detect_seals(img)
+    lines = [
+        _line("医保统筹基金支付：184.28", 240, 130, 430, 170, 0.90),
+        _line("184.28", 300, 180, 420, 220, 0.93),
+    ]
+    out = reread_under_seals(img, lines, seals, CropReader([("184.28", 0.99), ("184.23", 0.9)]))
+    assert out == lines
