@@ -110,28 +110,18 @@ def _inside_ellipse(h: int, w: int) -> NDArray[np.bool_]:
     return inside > 0
 
 
-def red_free(image: Image, seals: list[Seal]) -> Image:
-    """The page with each seal's outline seen through the red channel, levels stretched so
-    that seal ink (bright in red) turns white and only dark ink stays: black figures under a
-    dense seal read cleanly, but red-printed labels under it vanish too, so this view is only
-    for a second reading of text the first reading found unsure."""
+def red_free(image: Image) -> Image:
+    """The image seen through its red channel, scaled so that red ink (bright in red) turns
+    white and only dark ink stays: black figures under a dense seal read cleanly, but
+    red-printed labels vanish too, so this view is only for a second reading of a line the
+    first reading found unsure. An image without red ink is returned as it is."""
     image = as_page(image)
-    out = image.copy()
-    for s in seals:
-        region = out[s.y0 : s.y1, s.x0 : s.x1]
-        if region.size == 0:
-            continue
-        red = region[:, :, 2].astype(np.float32)
-        ink = red_mask(region) > 0
-        if not ink.any():
-            continue
-        dark = float(np.percentile(red, 2))
-        seal_red = float(np.percentile(red[ink], 25))
-        if seal_red - dark < 40:  # the seal's red is no brighter than the text: nothing to gain
-            continue
-        stretched = np.clip((red - dark) * 255.0 / (seal_red - dark), 0, 255).astype(np.uint8)
-        inside = _inside_ellipse(*stretched.shape)
-        for c in range(3):
-            channel = region[:, :, c]
-            channel[inside] = stretched[inside]
-    return out
+    ink = red_mask(image) > 0
+    if not ink.any():
+        return image
+    red = image[:, :, 2].astype(np.float32)
+    seal_red = float(np.percentile(red[ink], 25))
+    if seal_red < 120:  # a dark red, no brighter than text in its red channel
+        return image
+    grey = np.clip(red * (255.0 / seal_red), 0, 255).astype(np.uint8)
+    return np.ascontiguousarray(cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR))

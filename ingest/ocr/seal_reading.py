@@ -1,10 +1,10 @@
 """A second reading of unsure lines under a seal, from the page seen through its red channel.
 
 Seal suppression only fades the pixels that look red, so figures under a dense seal keep red
-fringes and are read unsurely (184.28 as 184.23, 0.00 as 8.00). Seeing the seal's outline
-through the red channel whitens the seal completely, but also any red-printed label under it;
-so that view is used only to re-read lines the first reading was unsure of, and a re-reading
-replaces the first only when it is surer and keeps (nearly) all of its characters.
+fringes and are read unsurely (184.28 as 184.23, 1904.83 as 904..83). Seeing a line through
+the red channel whitens the seal completely, but also any red-printed label in it; so that
+view is used only to re-read lines under a seal the first reading was unsure of, and a
+re-reading replaces the first only when it is surer and keeps (nearly) all of its characters.
 """
 
 from __future__ import annotations
@@ -22,30 +22,40 @@ UNSURE = 0.97
 
 
 def _under(line: OcrLine, seal: Seal) -> bool:
+    """The line overlaps the seal's box grown by a fifth: a ring's arc merged into a red table
+    rule is cut off the box, and the line it crosses is still under the seal."""
     box = line.bbox
-    cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
-    rx, ry = (seal.x1 - seal.x0) / 2, (seal.y1 - seal.y0) / 2
-    if rx <= 0 or ry <= 0:
-        return False
-    dx, dy = (cx - (seal.x0 + rx)) / rx, (cy - (seal.y0 + ry)) / ry
-    return dx * dx + dy * dy <= 1.0
+    gx, gy = (seal.x1 - seal.x0) * 0.2, (seal.y1 - seal.y0) * 0.2
+    return (
+        box.x0 < seal.x1 + gx
+        and box.x1 > seal.x0 - gx
+        and box.y0 < seal.y1 + gy
+        and box.y1 > seal.y0 - gy
+    )
 
 
-def crop_line(image: Image, polygon: list[tuple[float, float]]) -> Image | None:
-    """The line's quadrilateral straightened into an upright strip (PaddleOCR's crop)."""
+def crop_line(image: Image, polygon: list[tuple[float, float]], pad: float = 0.0) -> Image | None:
+    """The line's quadrilateral straightened into an upright strip (PaddleOCR's crop), widened
+    by `pad` line heights at each end (a digit the detector left out at the edge)."""
     pts = np.asarray(polygon, np.float32).reshape(-1, 2)
     if pts.shape[0] != 4:
         return None
-    width = int(max(np.linalg.norm(pts[0] - pts[1]), np.linalg.norm(pts[2] - pts[3])))
-    height = int(max(np.linalg.norm(pts[0] - pts[3]), np.linalg.norm(pts[1] - pts[2])))
+    width = float(max(np.linalg.norm(pts[0] - pts[1]), np.linalg.norm(pts[2] - pts[3])))
+    height = float(max(np.linalg.norm(pts[0] - pts[3]), np.linalg.norm(pts[1] - pts[2])))
     if width < 4 or height < 4:
         return None
-    target = np.asarray([[0, 0], [width, 0], [width, height], [0, height]], np.float32)
+    extra = pad * min(width, height)
+    if extra > 0:
+        along = (pts[1] - pts[0]) / max(1e-6, float(np.linalg.norm(pts[1] - pts[0])))
+        pts = pts + np.asarray([-along, along, along, -along], np.float32) * extra
+        width += 2 * extra
+    w, h = round(width), round(height)
+    target = np.asarray([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
     matrix = cv2.getPerspectiveTransform(pts, target)
     crop = cv2.warpPerspective(
-        image, matrix, (width, height), borderMode=cv2.BORDER_REPLICATE, flags=cv2.INTER_CUBIC
+        image, matrix, (w, h), borderMode=cv2.BORDER_REPLICATE, flags=cv2.INTER_CUBIC
     )
-    if height / width >= 1.5:
+    if h / w >= 1.5:
         crop = np.rot90(crop)
     return np.ascontiguousarray(crop)
 
@@ -61,13 +71,14 @@ def reread_under_seals(
     ]
     if not targets:
         return lines
-    view = red_free(image, seals)
     crops: list[Image] = []
     kept: list[int] = []
     for i in targets:
-        crop = crop_line(view, lines[i].polygon)
+        # the line's own crop seen through the red channel: the seal's outline as found may
+        # cut through the line (a ring's arc merged into a red table rule)
+        crop = crop_line(image, lines[i].polygon, pad=0.5)
         if crop is not None:
-            crops.append(crop)
+            crops.append(red_free(crop))
             kept.append(i)
     readings = engine.read_crops(crops)
     if not readings:
