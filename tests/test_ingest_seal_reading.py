@@ -7,7 +7,7 @@ import numpy as np
 from bench.synthetic import add_seal, render_lines
 from ingest.normalize.seal import detect_seals, red_free
 from ingest.ocr.base import OcrEngine, OcrOutput
-from ingest.ocr.seal_reading import reread_under_seals
+from ingest.ocr.seal_reading import crop_line, reread_under_seals
 from ingest.pages import Image
 from models.documents import OcrLine
 
@@ -85,3 +85,19 @@ def test_a_reading_less_sure_or_losing_characters_is_not_taken() -> None:
     ]
     out = reread_under_seals(img, lines, seals, CropReader([("184.28", 0.99), ("184.23", 0.9)]))
     assert out == lines
+
+
+def test_crop_is_widened_at_both_ends_along_the_line() -> None:
+    """A digit the detector left outside the box (the 1 of 1904.83 under the ring) is inside
+    the widened crop; a tilted line's crop is straightened."""
+    img = np.full((200, 400, 3), 255, np.uint8)
+    img[80:120, 90:100] = 0  # a mark just left of the box
+    box = [(100.0, 80.0), (300.0, 80.0), (300.0, 120.0), (100.0, 120.0)]
+    plain = crop_line(img, box)
+    wide = crop_line(img, box, pad=0.5)
+    assert plain is not None and wide is not None
+    assert plain.shape[:2] == (40, 200) and plain.min() == 255
+    assert wide.shape[:2] == (40, 240) and wide[:, :20].min() == 0
+    tilted = [(100.0, 100.0), (300.0, 60.0), (308.0, 99.0), (108.0, 139.0)]
+    crop = crop_line(img, tilted)
+    assert crop is not None and crop.shape[1] > 3 * crop.shape[0]
