@@ -37,3 +37,22 @@ def test_sample_page_fields_match_ground_truth(
         if norm_value(d.value(name)) != norm_value(value) and name != "physician"
     }
     assert not wrong
+
+
+def test_extraction_benchmark_splits_documents_as_the_ocr_benchmark_splits_pages() -> None:
+    from bench.extract_bench import document_group
+
+    ops = {
+        "scan_01.jpg": ["lowres:150"],
+        "scan_02.jpg": ["skew:3", "blur:6", "lowres:70"],
+        "scan_03.pdf#1": ["lowres:150"],
+        "scan_03.pdf#2": ["lowres:150", "stain"],
+        "scan_04.jpg": ["photocopy", "lowres:150"],
+    }
+    doc = lambda f, pages: {"file": f, "pages": pages}  # noqa: E731
+    assert document_group("clean", doc("scan_01.jpg", [1]), ops) == "clean"
+    assert document_group("clean", doc("scan_04.jpg", [1]), ops) == "clean"
+    assert document_group("clean", doc("scan_02.jpg", [1]), ops) == "degraded"
+    assert document_group("clean", doc("scan_03.pdf", [1]), ops) == "clean"
+    assert document_group("clean", doc("scan_03.pdf", [1, 2]), ops) == "degraded"
+    assert document_group("photo", doc("scan_01.jpg", [1]), ops) == "degraded"
