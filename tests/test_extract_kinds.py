@@ -1103,3 +1103,32 @@ def test_invoice_unsure_payment_not_confirmed_by_the_breakdown_is_unreadable() -
     assert not d.fields["cash_payment"].readable
     d = _invoice(_swap(lines, 489, 886, line("40.00", 489, 886, conf=0.99)))
     assert d.value("cash_payment") == Decimal("40.00")
+
+
+def test_invoice_payment_labels_and_zeros_read_damaged() -> None:
+    """个人自付 read as 人付 (two characters lost), 0.00 read as 000 (its point lost: zero
+    wherever the point went), 收款单位 read as 收款单立 before its (章)."""
+    lines = _swap(INVOICE, 613, 875, line("人付：", 613, 875))
+    lines = _swap(lines, 1000, 885, line("000", 1000, 885))
+    lines = _swap(lines, 96, 957, line("收款单立（章）", 96, 957, conf=0.79))
+    d = _invoice(lines)
+    assert d.value("self_pay") == Decimal("0.00")
+    assert d.value("payee") == "莆田市壶山人民医院"
+    # figures without their point that are not all zeros stay unreadable
+    d = _invoice(_swap(INVOICE, 1000, 885, line("100", 1000, 885)))
+    assert not d.fields["self_pay"].readable
+
+
+def test_invoice_payment_read_in_part_is_completed_only_by_the_breakdown() -> None:
+    """现金 40.00 read as 00 (its head under the seal) ends what the confirmed total leaves
+    for it (46.80 - 0.00 - 0.00 - 6.80): 40.00, a little less sure. Digits that do not end
+    it, or a total not confirmed, leave it unreadable."""
+    d = _invoice(_swap(INVOICE, 489, 886, line("00", 489, 886)))
+    f = d.fields["cash_payment"]
+    assert f.value == Decimal("40.00") and f.raw == "00" and f.confidence < 0.95
+    d = _invoice(_swap(INVOICE, 489, 886, line("50", 489, 886)))
+    assert not d.fields["cash_payment"].readable
+    unconfirmed = _swap(INVOICE, 560, 772, line("肆拾柒元捌角整", 560, 772))
+    unconfirmed = _swap(unconfirmed, 509, 547, line("11.00", 509, 547))
+    d = _invoice(_swap(unconfirmed, 489, 886, line("00", 489, 886)))
+    assert not d.fields["cash_payment"].readable

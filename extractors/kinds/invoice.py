@@ -44,7 +44,7 @@ PAYMENTS = [
     Spec("other_payment", ("其他支付",), "money"),
     Spec("account_payment", ("个人账户支付", "账户支付"), "money"),
     Spec("cash_payment", ("个人现金支付", "现金支付"), "money"),
-    Spec("self_pay", ("个人自付", "自付"), "money"),
+    Spec("self_pay", ("个人自付", "自付", "人付"), "money"),  # 人付: 个 and 自 lost
     Spec("self_expense", ("个人自费", "自费"), "money"),
 ]
 
@@ -105,14 +105,14 @@ def _stops() -> list[str]:
 
 def _mend_labels(lines: list[Line], labels: Sequence[str]) -> list[Line]:
     """Labels read with one character wrong (开票日购：, 其驰支付：) are read as the label
-    they are: the words before a colon that are no label themselves but differ in exactly one
-    character from exactly one label (of four characters or more)."""
+    they are: the words before a colon (or the payee's (章)) that are no label themselves but
+    differ in exactly one character from exactly one label (of four characters or more)."""
     known = {lab for lab in labels if len(lab) >= 4 and re.fullmatch(r"[\u4e00-\u9fff]+", lab)}
     sizes = sorted({len(k) for k in known}, reverse=True)
     out: list[Line] = []
     for ln in lines:
         n = ln.n
-        for m in reversed(list(re.finditer(r"[\u4e00-\u9fff]{4,}(?=[:;])", n))):
+        for m in reversed(list(re.finditer(r"[\u4e00-\u9fff]{4,}(?=[:;]|\(章\))", n))):
             word, end = m.group(0), m.end()
             for size in (s for s in sizes if s <= len(word)):
                 tail = word[-size:]
@@ -418,8 +418,10 @@ def _readings(raw: str) -> set[Decimal]:
 def _repair_payments(fields: c.Fields) -> None:
     """统筹+其他+个人账户+个人现金 = 合计 (the total confirmed by its 大写 or the
     categories): figures read damaged (a decimal point lost or misread) are repaired when
-    exactly one of their readings makes the payments add up to the total. A payment whose
-    figures were not read at all is never filled in from the others: it stays unreadable."""
+    exactly one of their readings makes the payments add up to the total, and a payment read
+    only in part is completed when its digits read end what the others leave for it. A
+    payment whose figures were not read at all is never filled in from the others: it stays
+    unreadable."""
     names = ("fund_payment", "other_payment", "account_payment", "cash_payment")
     total = fields.get("total")
     parts = [fields.get(n) for n in names]
@@ -439,10 +441,23 @@ def _repair_payments(fields: c.Fields) -> None:
     options = [sorted(_readings(f.raw)) for f in unknown]
     rest = total.value - sum(known, Decimal(0))
     solutions = [combo for combo in itertools.product(*options) if sum(combo) == rest]
+    if not solutions and len(unknown) == 1 and _ends(rest, unknown[0].raw):
+        # the cell's last figures read (3129.50 as 50, its head under the seal) end exactly
+        # what the others leave for it
+        solutions = [(rest,)]
     if len(solutions) != 1:
         return
     for f, value in zip(unknown, solutions[0], strict=True):
         fields[f.name] = c.make(f.name, value, f.raw, 0.9, f.page, f.bbox)
+
+
+def _ends(value: Decimal, raw: str) -> bool:
+    """Whether the digits read (at least the two of the cents) end the value's digits."""
+    if value <= 0:
+        return False
+    digits = re.sub(r"\D", "", norm(raw))
+    full = re.sub(r"\D", "", f"{value:.2f}")
+    return len(digits) >= 2 and len(digits) < len(full) and full.endswith(digits)
 
 
 def _payee(lines: list[Line], stops: list[str]) -> c.ExtractedField | None:
