@@ -13,10 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable
 
 from extractors.kinds import common as c
 from extractors.layout import Hit, Line, PageView, same_row, union, value_for
 from extractors.normalize import idnumber
+from extractors.normalize.places import mend_address, mend_issuer
 
 LABELS = ("姓名", "性别", "民族", "出生", "住址", "公民身份号码", "签发机关", "有效期限")
 _STOPS = (*LABELS, "中华人民共和国", "居民身份证")
@@ -255,6 +257,14 @@ def _birth(lines: list[Line]) -> Hit | None:
     return Hit(text, tuple(parts), box, label)
 
 
+def _mended(f: c.ExtractedField | None, mend: Callable[[str], str]) -> c.ExtractedField | None:
+    """The field with its place names put right (the raw text stays as read)."""
+    if f is None or not f.readable or not isinstance(f.value, str):
+        return f
+    value = mend(f.value)
+    return f if value == f.value else f.model_copy(update={"value": value})
+
+
 def _issuer(lines: list[Line]) -> c.ExtractedField | None:
     """签发机关: the value after its label, else the back's line naming a 公安局; the
     administrative suffix before 公安局 read as a look-alike (明溪且公安局) is put right."""
@@ -274,7 +284,8 @@ def _issuer(lines: list[Line]) -> c.ExtractedField | None:
     m = re.search(r"(.)公安局", text)
     if m and m.group(1) in _SUFFIX_SLIPS:
         text = text[: m.start(1)] + _SUFFIX_SLIPS[m.group(1)] + text[m.end(1) :]
-    return c.str_field("issuing_authority", Hit(text, hit.lines, hit.bbox, hit.label_line))
+    f = c.str_field("issuing_authority", Hit(text, hit.lines, hit.bbox, hit.label_line))
+    return _mended(f, mend_issuer)
 
 
 _RANGE = re.compile(
@@ -375,7 +386,7 @@ def extract_id_card(views: list[PageView]) -> c.Fields:
             c.put(fields, c.make("sex", s, ln.text, ln.conf, ln.page, ln.bbox))
         c.put(fields, c.make("ethnicity", e, ln.text, ln.conf, ln.page, ln.bbox))
     c.put(fields, _issuer(lines))
-    c.put(fields, c.str_field("address", _address(lines, id_line)))
+    c.put(fields, _mended(c.str_field("address", _address(lines, id_line)), mend_address))
     if "name" not in fields or not fields["name"].readable:
         c.put(fields, _unlabelled_name(lines))
     c.put(fields, c.id_field("id_number", _id_number(lines)))
