@@ -1132,3 +1132,26 @@ def test_invoice_payment_read_in_part_is_completed_only_by_the_breakdown() -> No
     unconfirmed = _swap(unconfirmed, 509, 547, line("11.00", 509, 547))
     d = _invoice(_swap(unconfirmed, 489, 886, line("00", 489, 886)))
     assert not d.fields["cash_payment"].readable
+
+
+def test_id_card_name_behind_a_label_read_with_a_letter() -> None:
+    """姓名 read as 姓s on the name's own line (c019): the name is what follows; the 性别 row
+    read as 姓制男民族汉 is no name."""
+    lines = [ln for ln in FRONT if ln.text not in ("姓名", "张桂香", "性别", "女", "民族汉")]
+    lines += [line("姓s张桂香", 400, 226, conf=0.82), line("姓制女民族汉", 400, 268, conf=0.79)]
+    d = _card(lines)
+    assert d.value("name") == "张桂香"
+    f = d.fields["name"]
+    assert f.raw == "张桂香" and f.bbox is not None and f.bbox.x0 > 400
+
+
+def test_id_card_place_names_put_right() -> None:
+    """芗城 read as 梦城 in the address and the 签发机关: put right, the raw text as read."""
+    lines = [ln for ln in FRONT if not ln.text.startswith(("福建省", "北路"))]
+    lines.append(line("福建省漳州市梦城区民主路93号906室", 470, 347))
+    back = [ln for ln in BACK if ln.text != "晋江市公安局"]
+    back.append(line("漳州市公安局梦城分局", 590, 818))
+    d = only(extract([page(1, lines + back, w=1240, h=1754)]), K.ID_CARD)
+    assert d.value("address") == "福建省漳州市芗城区民主路93号906室"
+    assert d.value("issuing_authority") == "漳州市公安局芗城分局"
+    assert d.fields["issuing_authority"].raw == "漳州市公安局梦城分局"

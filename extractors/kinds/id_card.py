@@ -125,11 +125,24 @@ def _letters(text: str) -> str:
 def _name(lines: list[Line]) -> c.ExtractedField | None:
     hit = value_for(lines, ("姓名",), _STOPS)
     if hit is None:
+        hit = _name_after_broken_label(lines)
+    if hit is None:
         return None
     name = _letters(hit.text)
     if not name or re.search(r"[A-Za-z0-9]", name):
         return c.unreadable("name", hit, hit.conf * 0.5)
     return c.str_field("name", Hit(name, hit.lines, hit.bbox, hit.label_line))
+
+
+def _name_after_broken_label(lines: list[Line]) -> Hit | None:
+    """The top line 姓s刘宏伟: the label's 名 read as a letter or mark, then the name."""
+    for ln in sorted(lines, key=lambda o: (o.page, o.cy)):
+        if "民族" in ln.n or "性别" in ln.n:
+            continue
+        m = re.fullmatch(r"姓[^\u4e00-\u9fff]([\u4e00-\u9fff]{2,4})", ln.n)
+        if m:
+            return Hit(m.group(1), (ln,), ln.part_bbox(m.start(1), m.end(1)), ln)
+    return None
 
 
 def ethnicity_value(text: str) -> str | None:
