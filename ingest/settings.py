@@ -63,6 +63,11 @@ class IngestSettings(BaseSettings):
     ocr_det_side: int = Field(
         0, description="longest side the text detector works at (0: the engine's default)"
     )
+    ocr_rec_batch: int = Field(
+        6,
+        ge=1,
+        description="text lines recognised per batch (RapidOCR; larger: faster on dense pages)",
+    )
     rapidocr_det_model: Path | None = None
     rapidocr_rec_model: Path | None = None
     rapidocr_rec_keys: Path | None = None

@@ -60,6 +60,15 @@ def test_rapidocr_detector_side_is_a_setting_and_part_of_the_cache_key():
     assert cer("\n".join(LINES), _ordered_text(engine.recognize(page).lines)) < 0.05
 
 
+def test_rapidocr_recognition_batch_is_a_setting_and_part_of_the_cache_key():
+    batched = IngestSettings(data_dir="/nonexistent", ocr_rec_batch=32)
+    engine = get_engine(batched, "rapidocr")
+    assert engine.version.endswith("-batch32")
+    assert get_engine(SETTINGS, "rapidocr").version.find("batch") < 0
+    page = render_lines(LINES, size=(1654, 800), px=40, margin=60)
+    assert cer("\n".join(LINES), _ordered_text(engine.recognize(page).lines)) < 0.05
+
+
 def test_rapidocr_pipeline_upside_down_and_skewed(tmp_path: Path):
     page_lines = document_text(seed=7, n=6)
     img = render_lines(page_lines, size=(1240, 1754), px=30, margin=100)

@@ -63,6 +63,8 @@ def _params(settings: IngestSettings) -> dict[str, Any]:
         # the time on an A4 page at 200 dpi, and does not need every pixel
         params["Det.limit_type"] = "max"
         params["Det.limit_side_len"] = settings.ocr_det_side
+    if settings.ocr_rec_batch != 6:
+        params["Rec.rec_batch_num"] = settings.ocr_rec_batch
     threads = settings.resolved_ocr_threads()
     if threads > 0:
         params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
@@ -109,6 +111,7 @@ class RapidOcrEngine(OcrEngine):
             f"rapidocr-{metadata.version('rapidocr')}-{models}"
             f"-side{s.ocr_max_side}-min{s.ocr_min_score}"
             + (f"-det{s.ocr_det_side}" if s.ocr_det_side else "")
+            + (f"-batch{s.ocr_rec_batch}" if s.ocr_rec_batch != 6 else "")
         )
 
     def _get(self) -> Any:
