@@ -101,3 +101,11 @@ def test_crop_is_widened_at_both_ends_along_the_line() -> None:
     tilted = [(100.0, 100.0), (300.0, 60.0), (308.0, 99.0), (108.0, 139.0)]
     crop = crop_line(img, tilted)
     assert crop is not None and crop.shape[1] > 3 * crop.shape[0]
+
+
+def test_a_longer_second_reading_gets_the_widened_box() -> None:
+    img = _page_with_seal()
+    first = _line("904..83", 300, 130, 420, 170, 0.68)
+    (out,) = reread_under_seals(img, [first], detect_seals(img), CropReader([("1904.83", 0.98)]))
+    assert out.text == "1904.83"
+    assert out.bbox.x0 == 280 and out.bbox.x1 == 440 and out.bbox.y0 == 130

@@ -19,6 +19,8 @@ from models.documents import OcrLine
 
 UNSURE = 0.97
 """Lines read at or above this confidence are left as they are."""
+_PAD = 0.5
+"""Line heights added at each end of a crop read again (a digit left outside the box)."""
 
 
 def _under(line: OcrLine, seal: Seal) -> bool:
@@ -34,6 +36,16 @@ def _under(line: OcrLine, seal: Seal) -> bool:
     )
 
 
+def widened(polygon: list[tuple[float, float]], pad: float) -> list[tuple[float, float]]:
+    """The line's quadrilateral lengthened by `pad` line heights at each end."""
+    pts = np.asarray(polygon, np.float32).reshape(-1, 2)
+    width = float(np.linalg.norm(pts[0] - pts[1]))
+    height = float(max(np.linalg.norm(pts[0] - pts[3]), np.linalg.norm(pts[1] - pts[2])))
+    along = (pts[1] - pts[0]) / max(1e-6, width)
+    out = pts + np.asarray([-along, along, along, -along], np.float32) * pad * min(width, height)
+    return [(float(x), float(y)) for x, y in out]
+
+
 def crop_line(image: Image, polygon: list[tuple[float, float]], pad: float = 0.0) -> Image | None:
     """The line's quadrilateral straightened into an upright strip (PaddleOCR's crop), widened
     by `pad` line heights at each end (a digit the detector left out at the edge)."""
@@ -46,8 +58,7 @@ def crop_line(image: Image, polygon: list[tuple[float, float]], pad: float = 0.0
         return None
     extra = pad * min(width, height)
     if extra > 0:
-        along = (pts[1] - pts[0]) / max(1e-6, float(np.linalg.norm(pts[1] - pts[0])))
-        pts = pts + np.asarray([-along, along, along, -along], np.float32) * extra
+        pts = np.asarray(widened(polygon, pad), np.float32)
         width += 2 * extra
     w, h = round(width), round(height)
     target = np.asarray([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
@@ -58,6 +69,10 @@ def crop_line(image: Image, polygon: list[tuple[float, float]], pad: float = 0.0
     if h / w >= 1.5:
         crop = np.rot90(crop)
     return np.ascontiguousarray(crop)
+
+
+def _marks(text: str) -> int:
+    return sum(1 for ch in text if ch.isalnum())
 
 
 def reread_under_seals(
@@ -76,7 +91,7 @@ def reread_under_seals(
     for i in targets:
         # the line's own crop seen through the red channel: the seal's outline as found may
         # cut through the line (a ring's arc merged into a red table rule)
-        crop = crop_line(image, lines[i].polygon, pad=0.5)
+        crop = crop_line(image, lines[i].polygon, pad=_PAD)
         if crop is not None:
             crops.append(red_free(crop))
             kept.append(i)
@@ -89,5 +104,9 @@ def reread_under_seals(
         text = text.strip()
         # a label that vanished in the red view leaves a shorter text: the first reading stays
         if confidence > first.confidence and len(text) >= len(first.text.strip()) - 1:
-            out[i] = first.model_copy(update={"text": text, "confidence": confidence})
+            update: dict[str, object] = {"text": text, "confidence": confidence}
+            if _marks(text) > _marks(first.text):
+                # characters found in the widened crop: the evidence box covers them
+                update["polygon"] = widened(first.polygon, _PAD)
+            out[i] = first.model_copy(update=update)
     return out
