@@ -383,6 +383,7 @@ def digital_pages_per_second(n_pages: int = 20) -> float:
     class NoOcr:
         name = "none"
         version = "none"
+        concurrent_pages = False
 
         def recognize(self, image: Any) -> Any:
             raise AssertionError("digital pages are never OCR'd")

@@ -68,6 +68,14 @@ class IngestSettings(BaseSettings):
         ge=1,
         description="text lines recognised per batch (RapidOCR; larger: faster on dense pages)",
     )
+    ocr_rec_min_width: int = Field(
+        48,
+        ge=16,
+        description=(
+            "narrowest width (pixels at the 48-pixel line height) a batch of text lines is padded"
+            " to; RapidOCR's own 320 pads short table cells several times over"
+        ),
+    )
     rapidocr_det_model: Path | None = None
     rapidocr_rec_model: Path | None = None
     rapidocr_rec_keys: Path | None = None
