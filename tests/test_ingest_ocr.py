@@ -78,9 +78,7 @@ def test_rapidocr_short_cells_read_the_same_without_padding_to_320():
     padded = get_engine(IngestSettings(data_dir="/nonexistent", ocr_rec_min_width=320), "rapidocr")
     tight = get_engine(SETTINGS, "rapidocr")
     assert tight.version.endswith("-recw48") and padded.version.endswith("-recw320")
-    assert _ordered_text(tight.recognize(page).lines) == _ordered_text(
-        padded.recognize(page).lines
-    )
+    assert _ordered_text(tight.recognize(page).lines) == _ordered_text(padded.recognize(page).lines)
     assert cer("\n".join(cells), _ordered_text(tight.recognize(page).lines)) < 0.05
 
 
