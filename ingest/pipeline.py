@@ -31,7 +31,7 @@ from ingest.normalize.perspective import find_document, warp_document
 from ingest.normalize.quality import REASONS_ZH, QualityReport, assess, reconcile
 from ingest.normalize.seal import Seal, detect_seals, suppress_seals
 from ingest.ocr.base import OcrEngine, rotate_lines_180, scale_lines
-from ingest.ocr.seal_reading import reread_under_seals
+from ingest.ocr.seal_reading import read_seal_regions, reread_under_seals
 from ingest.pages import Image, RawPage
 from ingest.qr import decode_qr
 from ingest.settings import IngestSettings, get_settings
@@ -181,7 +181,8 @@ class Pipeline:
         rotation = orient.rotation
         report = assess(img)
         seals = detect_seals(img)
-        ocr_input = suppress_seals(img, seals) if self.settings.seal_suppression else img
+        suppressed = suppress_seals(img, seals) if self.settings.seal_suppression else img
+        ocr_input = suppressed
         prepared = None
         if self.settings.ocr_enhance:
             text_height = report.measures.get("text_height", 0.0)
@@ -193,6 +194,7 @@ class Pipeline:
             lines = scale_lines(lines, 1.0 / prepared.scale)
         if seals and self.settings.seal_suppression:
             lines = reread_under_seals(img, lines, seals, self.engine)
+            lines = read_seal_regions(img, suppressed, lines, seals, self.engine)
         if out.upside_down:
             h, w = img.shape[:2]
             img = rotate_quadrant(img, 180)

@@ -5,10 +5,17 @@ from __future__ import annotations
 import numpy as np
 
 from bench.synthetic import add_seal, render_lines
-from ingest.normalize.seal import detect_seals, red_free
+from ingest.normalize.seal import detect_seals, red_free, suppress_seals
+from ingest.ocr import get_engine
 from ingest.ocr.base import OcrEngine, OcrOutput
-from ingest.ocr.seal_reading import crop_line, reread_under_seals
+from ingest.ocr.seal_reading import (
+    crop_line,
+    merge_region_lines,
+    read_seal_regions,
+    reread_under_seals,
+)
 from ingest.pages import Image
+from ingest.settings import IngestSettings
 from models.documents import OcrLine
 
 
@@ -109,3 +116,60 @@ def test_a_longer_second_reading_gets_the_widened_box() -> None:
     (out,) = reread_under_seals(img, [first], detect_seals(img), CropReader([("1904.83", 0.98)]))
     assert out.text == "1904.83"
     assert out.bbox.x0 == 280 and out.bbox.x1 == 440 and out.bbox.y0 == 130
+
+
+def _line(text: str, x0: float, y0: float, x1: float, y1: float, conf: float) -> OcrLine:
+    return OcrLine(text=text, polygon=[(x0, y0), (x1, y0), (x1, y1), (x0, y1)], confidence=conf)
+
+
+FIRST = [
+    _line("医保统筹基金支付：", 78, 657, 258, 690, 0.97),
+    _line("个人现金支付：", 78, 706, 218, 740, 0.97),
+    _line("184.25", 410, 703, 490, 742, 0.88),
+    _line("州市东海人民医院", 283, 776, 482, 811, 1.0),
+]
+
+
+def test_seal_region_adds_a_figure_the_page_detection_missed() -> None:
+    found = [(_line("0.00", 438, 661, 482, 690, 1.0), "suppressed")]
+    merged = merge_region_lines(FIRST, found)
+    assert [ln.text for ln in merged][-1] == "0.00" and len(merged) == len(FIRST) + 1
+    # only a figure, only read surely: a seal's own characters or an unsure reading add nothing
+    for text, conf in (("收费专用章", 1.0), ("0.00", 0.8), ("913501", 1.0)):
+        assert (
+            merge_region_lines(FIRST, [(_line(text, 438, 661, 482, 690, conf), "red_free")])
+            == FIRST
+        )
+
+
+def test_seal_region_puts_right_a_figure_only_with_a_surer_reading() -> None:
+    surer = [(_line("184.28", 408, 700, 492, 744, 1.0), "red_free")]
+    assert merge_region_lines(FIRST, surer)[2].text == "184.28"
+    unsure = [(_line("184.23", 408, 700, 492, 744, 0.9), "red_free")]
+    assert merge_region_lines(FIRST, unsure)[2].text == "184.25"
+    shorter = [(_line("84.28", 408, 700, 492, 744, 1.0), "red_free")]
+    assert merge_region_lines(FIRST, shorter)[2].text == "184.25"
+
+
+def test_seal_region_restores_a_character_lost_under_the_ring_from_the_red_view_only() -> None:
+    whole = _line("泉州市东海人民医院", 270, 771, 482, 811, 0.96)
+    merged = merge_region_lines(FIRST, [(whole, "red_free")])
+    assert merged[3].text == "泉州市东海人民医院" and merged[3].confidence == 0.96
+    assert merged[3].bbox.x0 == 270  # the evidence box covers the character found
+    # the faded view may read the ring's remains as a character: it never adds one
+    assert merge_region_lines(FIRST, [(whole, "suppressed")])[3].text == "州市东海人民医院"
+    # a different character is not a lost one
+    other = _line("泉州市东湖人民医院", 270, 771, 482, 811, 0.99)
+    assert merge_region_lines(FIRST, [(other, "red_free")])[3].text == "州市东海人民医院"
+
+
+def test_seal_region_read_again_on_a_real_seal() -> None:
+    """The whole chain on a rendered page: the region of the seal is detected and read again in
+    both views and a figure under the seal read by neither first pass is found."""
+    img = render_lines(["个人现金支付：184.28"], size=(900, 500), px=34, margin=120)
+    add_seal(img, (330, 150), radius=110)
+    seals = detect_seals(img)
+    assert seals
+    engine = get_engine(IngestSettings(data_dir="/nonexistent"), "rapidocr")
+    merged = read_seal_regions(img, suppress_seals(img, seals), [], seals, engine)
+    assert any(ln.text == "184.28" for ln in merged)

@@ -9,13 +9,15 @@ re-reading replaces the first only when it is surer and keeps (nearly) all of it
 
 from __future__ import annotations
 
+import re
+
 import cv2
 import numpy as np
 
 from ingest.normalize.seal import Seal, red_free
-from ingest.ocr.base import OcrEngine
+from ingest.ocr.base import OcrEngine, reading_order
 from ingest.pages import Image
-from models.documents import OcrLine
+from models.documents import BBox, OcrLine
 
 UNSURE = 0.97
 """Lines read at or above this confidence are left as they are."""
@@ -110,3 +112,119 @@ def reread_under_seals(
                 update["polygon"] = widened(first.polygon, _PAD)
             out[i] = first.model_copy(update=update)
     return out
+
+
+MONEY_RX = re.compile(r"\d{1,9}\.\d{2}")
+"""A figure as printed in an amount cell: the only kind of line a seal region adds."""
+FIGURE_RX = re.compile(r"[¥￥]?[\d.,:：' ]+")
+"""A line holding nothing but a figure (as its first reading may have damaged it)."""
+SURE_ADDED = 0.9
+"""Confidence from which a line found only in a seal region's view is taken."""
+_GROW = 0.3
+"""Share of a seal's box added at each side of the region detected again."""
+
+
+def _region(seal: Seal, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    gx, gy = (seal.x1 - seal.x0) * _GROW, (seal.y1 - seal.y0) * _GROW
+    h, w = shape[:2]
+    return (
+        max(0, int(seal.x0 - gx)),
+        max(0, int(seal.y0 - gy)),
+        min(w, int(seal.x1 + gx)),
+        min(h, int(seal.y1 + gy)),
+    )
+
+
+def _shifted(line: OcrLine, dx: int, dy: int, view: str) -> tuple[OcrLine, str]:
+    polygon = [(x + dx, y + dy) for x, y in line.polygon]
+    return line.model_copy(update={"polygon": polygon}), view
+
+
+def _covered(box: BBox, by: BBox) -> float:
+    """Share of `box` that `by` covers."""
+    w = min(box.x1, by.x1) - max(box.x0, by.x0)
+    h = min(box.y1, by.y1) - max(box.y0, by.y0)
+    area = max(1e-6, (box.x1 - box.x0) * (box.y1 - box.y0))
+    return max(0.0, w) * max(0.0, h) / area
+
+
+def _with_insertions(short: str, long_: str, most: int = 2) -> bool:
+    """`long_` is `short` with one to `most` characters inserted (a character under the seal's
+    ring that the first reading lost)."""
+    if not 0 < len(long_) - len(short) <= most:
+        return False
+    it = iter(long_)
+    return all(ch in it for ch in short)
+
+
+def merge_region_lines(lines: list[OcrLine], found: list[tuple[OcrLine, str]]) -> list[OcrLine]:
+    """`lines` with what a seal region's second detection `found` (page pixels, each with the
+    view it came from: "red_free" or "suppressed") adds or puts right:
+
+    - a figure (1904.83) where the first reading has no line, read surely: the detector may
+      miss a figure beside a seal's ring on the whole page and find it in the region;
+    - a first reading of a figure replaced by a surer reading of the same box with no fewer
+      digits (184.25 → 184.28);
+    - a first reading of text that lost one or two characters under the ring (州市东海人民医院)
+      replaced by the red-channel view's surer reading of it with the characters in place:
+      only that view, where the seal's own ink is white, so a character added is black ink.
+    """
+    out = list(lines)
+    for new, view in found:
+        text = new.text.strip()
+        if not text or new.confidence < SURE_ADDED:
+            continue
+        overlaps = [i for i, o in enumerate(out) if _covered(new.bbox, o.bbox) > 0.3]
+        is_money = MONEY_RX.fullmatch(text) is not None
+        if not overlaps:
+            if is_money:
+                out.append(new.model_copy(update={"text": text}))
+            continue
+        if len(overlaps) != 1:
+            continue
+        i = overlaps[0]
+        first = out[i]
+        old = first.text.strip()
+        if is_money:
+            # a figure's own line read again: replaced only by a surer reading, never shorter
+            if (
+                FIGURE_RX.fullmatch(old)
+                and new.confidence > first.confidence
+                and new.confidence >= UNSURE
+                and _marks(text) >= _marks(old)
+            ):
+                out[i] = first.model_copy(update={"text": text, "confidence": new.confidence})
+            continue
+        if view == "red_free" and _with_insertions(old, text):
+            out[i] = first.model_copy(
+                update={
+                    "text": text,
+                    "confidence": min(first.confidence, new.confidence),
+                    "polygon": new.polygon,
+                }
+            )
+    return out
+
+
+def read_seal_regions(
+    image: Image,
+    suppressed: Image,
+    lines: list[OcrLine],
+    seals: list[Seal],
+    engine: OcrEngine,
+) -> list[OcrLine]:
+    """Each seal's region detected and read again on its own, seen through the red channel and
+    with the seal faded: a figure beside the ring and a name's character under it, which the
+    whole page's detection missed, are found there (see `merge_region_lines`)."""
+    found: list[tuple[OcrLine, str]] = []
+    for seal in seals:
+        x0, y0, x1, y1 = _region(seal, image.shape)
+        if x1 - x0 < 16 or y1 - y0 < 16:
+            continue
+        for view, crop in (
+            ("red_free", red_free(image[y0:y1, x0:x1])),
+            ("suppressed", suppressed[y0:y1, x0:x1]),
+        ):
+            out = engine.recognize(np.ascontiguousarray(crop))
+            found.extend(_shifted(ln, x0, y0, view) for ln in out.lines)
+    return reading_order(merge_region_lines(lines, found)) if found else lines
