@@ -518,3 +518,41 @@ def test_card_name_read_unsurely_is_explained_by_a_form_with_the_same_id_number(
     other_number = ID_NUMBER[:-2] + ("1" if ID_NUMBER[-2] != "1" else "2") + ID_NUMBER[-1]
     assert "NAME_MISMATCH" in codes(run(case(0.5, other_number)), Severity.WARNING)
     assert "NAME_MISMATCH" in codes(run(case(0.98)), Severity.BLOCKING)
+
+
+def test_card_name_on_a_poor_page_needs_more_than_0_9_to_block() -> None:
+    """施展曦 read at 0.95 on a low-resolution photo of the card, 施晨曦 on the form with the
+    card's number: on a page flagged for its quality a look-alike comes that sure, so the card
+    is taken as misread; on a good page, or read at 0.98, 0.95 still blocks."""
+    docs = set_field(inpatient_case(), "d1", name="林建码")
+    d1 = next(d for d in docs if d.id == "d1")
+    name = d1.fields["name"].model_copy(update={"confidence": 0.95})
+    docs = [
+        d.model_copy(update={"fields": {**d.fields, "name": name}}) if d.id == "d1" else d
+        for d in docs
+    ]
+
+    def card_page(quality: Quality) -> Page:
+        return Page(
+            ref=PageRef(file_sha256="0" * 64, index=0),
+            number=name.page,
+            width=1000,
+            height=700,
+            source="ocr",
+            quality=quality,
+            quality_issues=["分辨率过低"] if quality is Quality.POOR else [],
+        )
+
+    poor = run(docs, pages=[card_page(Quality.POOR)])
+    assert "NAME_MISMATCH" not in codes(poor)
+    assert poor.decision.outcome == DecisionOutcome.ACCEPT
+    assert "NAME_MISMATCH" in codes(run(docs, pages=[card_page(Quality.OK)]), Severity.BLOCKING)
+    sure = [
+        d.model_copy(
+            update={"fields": {**d.fields, "name": name.model_copy(update={"confidence": 0.98})}}
+        )
+        if d.id == "d1"
+        else d
+        for d in docs
+    ]
+    assert "NAME_MISMATCH" in codes(run(sure, pages=[card_page(Quality.POOR)]), Severity.BLOCKING)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from extractors.normalize.idnumber import IdNumberError, mask, parse_id_number
 from extractors.normalize.names import NameMatch, compare_person
-from models.documents import Document, Severity
+from models.documents import Document, Quality, Severity
 from models.kinds import DocumentKind as K
 from verifier.context import Context
 from verifier.rules.base import Hit, evidence, rule
@@ -45,6 +45,17 @@ REFERENCE_KINDS = (K.ID_CARD, K.SOCIAL_SECURITY_CARD, K.APPLICATION_FORM)
 
 SURE_NAME = 0.9
 """Line confidence from which a name's reading is trusted enough to block on one character."""
+SURE_NAME_ON_POOR_PAGE = 0.97
+"""The same on a page flagged for its quality (a low-resolution photo of a card): there a
+look-alike (晨 read as 展) comes with 0.95."""
+
+
+def _name_confidence(ctx: Context, doc: Document) -> float:
+    f = doc.fields[NAME_FIELDS[doc.kind]]
+    poor = any(p.number == f.page and p.quality is not Quality.OK for p in ctx.pages)
+    if poor and f.confidence < SURE_NAME_ON_POOR_PAGE:
+        return min(f.confidence, SURE_NAME - 0.01)
+    return f.confidence
 
 
 def _doubtful_reading(a: str, b: str, conf_a: float, conf_b: float) -> bool:
@@ -59,11 +70,11 @@ def _doubtful_reading(a: str, b: str, conf_a: float, conf_b: float) -> bool:
 
 
 def _clearer_reading(ctx: Context, card: Document, name: str) -> tuple[Document, str] | None:
-    conf = card.fields[NAME_FIELDS[card.kind]].confidence
+    conf = _name_confidence(ctx, card)
     if conf >= SURE_NAME:
         return None
     for doc, other in _others(ctx, NAME_FIELDS, card):
-        other_conf = doc.fields[NAME_FIELDS[doc.kind]].confidence
+        other_conf = _name_confidence(ctx, doc)
         near = compare_person(name, other) is NameMatch.OCR_VARIANT or _doubtful_reading(
             name, other, conf, other_conf
         )
@@ -134,8 +145,8 @@ def name_mismatch(ctx: Context) -> Iterator[Hit]:
         match = compare_person(ref_name, name)
         if match is NameMatch.SAME:
             continue
-        ref_conf = ref_doc.fields[NAME_FIELDS[ref_doc.kind]].confidence
-        conf = doc.fields[NAME_FIELDS[doc.kind]].confidence
+        ref_conf = _name_confidence(ctx, ref_doc)
+        conf = _name_confidence(ctx, doc)
         doubtful = match is NameMatch.OCR_VARIANT or _doubtful_reading(
             ref_name, name, ref_conf, conf
         )
