@@ -152,12 +152,15 @@ def test_seal_region_puts_right_a_figure_only_with_a_surer_reading() -> None:
 
 
 def test_seal_region_restores_a_character_lost_under_the_ring_from_the_red_view_only() -> None:
-    whole = _line("泉州市东海人民医院", 270, 771, 482, 811, 0.96)
+    whole = _line("泉州市东海人民医院", 270, 771, 482, 811, 0.98)
     merged = merge_region_lines(FIRST, [(whole, "red_free")])
-    assert merged[3].text == "泉州市东海人民医院" and merged[3].confidence == 0.96
+    assert merged[3].text == "泉州市东海人民医院" and merged[3].confidence == 0.98
     assert merged[3].bbox.x0 == 270  # the evidence box covers the character found
     # the faded view may read the ring's remains as a character: it never adds one
     assert merge_region_lines(FIRST, [(whole, "suppressed")])[3].text == "州市东海人民医院"
+    # read at 0.94 the character may be a wrong one (结奇医院): the first reading stays
+    unsure = _line("泉州市东海人民医院", 270, 771, 482, 811, 0.94)
+    assert merge_region_lines(FIRST, [(unsure, "red_free")])[3].text == "州市东海人民医院"
     # a different character is not a lost one
     other = _line("泉州市东湖人民医院", 270, 771, 482, 811, 0.99)
     assert merge_region_lines(FIRST, [(other, "red_free")])[3].text == "州市东海人民医院"

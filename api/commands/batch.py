@@ -23,7 +23,6 @@ from rich.table import Table
 from api.batch import BatchReport, run_batch, stack_paths
 from api.batch_journal import BatchJournal
 from api.commands.verify import OUTCOME_STYLE, parse_facts
-from api.service import ApiError
 from api.watch import FolderWatcher, WatchLockedError
 from ingest.pipeline import Pipeline
 from ingest.settings import get_settings
@@ -56,6 +55,7 @@ def coversheet_command(
     """Print cover sheets (one per envelope): QR code and the item's checklist as tick boxes;
     with --fact the envelopes' case facts go into the QR code and onto the sheet."""
     from api.batches import cover_sheet_refs
+    from api.service import ApiError  # the HTTP layer: loaded only for this command
     from verifier.notice.coversheet import build_cover_sheets, render_cover_pdf
 
     try:

@@ -9,14 +9,16 @@ yibao user disable 张三                          # revoke: the token stops wor
 from __future__ import annotations
 
 import secrets
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from api.db import Database
 from api.settings import ROLES, Role, get_service_settings
+
+if TYPE_CHECKING:
+    from api.db import Database
 
 app = typer.Typer(help="API users and their tokens", no_args_is_help=True)
 token_app = typer.Typer(help="API bearer tokens", no_args_is_help=True)
@@ -25,6 +27,8 @@ RoleOption = Annotated[str, typer.Option(help="applicant, clerk, reviewer or adm
 
 
 def _database() -> Database:
+    from api.db import Database  # SQLAlchemy: loaded by the commands that use it, not by every one
+
     settings = get_service_settings()
     db = Database(settings.resolved_database_url(settings.ingest()))
     db.upgrade()

@@ -166,8 +166,9 @@ def merge_region_lines(lines: list[OcrLine], found: list[tuple[OcrLine, str]]) -
     - a first reading of a figure replaced by a surer reading of the same box with no fewer
       digits (184.25 → 184.28);
     - a first reading of text that lost one or two characters under the ring (州市东海人民医院)
-      replaced by the red-channel view's surer reading of it with the characters in place:
-      only that view, where the seal's own ink is white, so a character added is black ink.
+      replaced by the red-channel view's reading of it with the characters in place, read at
+      0.97 or more: only that view, where the seal's own ink is white, so a character added is
+      black ink.
     """
     out = list(lines)
     for new, view in found:
@@ -195,7 +196,8 @@ def merge_region_lines(lines: list[OcrLine], found: list[tuple[OcrLine, str]]) -
             ):
                 out[i] = first.model_copy(update={"text": text, "confidence": new.confidence})
             continue
-        if view == "red_free" and _with_insertions(old, text):
+        if view == "red_free" and new.confidence >= UNSURE and _with_insertions(old, text):
+            # at 0.92-0.94 the red view "restored" a wrong character (结奇医院, 刺桐姆幼)
             out[i] = first.model_copy(
                 update={
                     "text": text,
