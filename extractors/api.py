@@ -6,6 +6,7 @@ from extractors.classify import classify_page
 from extractors.group import group_pages
 from extractors.kinds import extract_fields
 from extractors.layout import view
+from extractors.reconcile import complete_cut_payees
 from models.documents import Document, Page
 from models.kinds import TITLED_KINDS
 
@@ -29,4 +30,4 @@ def extract(pages: list[Page]) -> list[Document]:
                 fields=fields,
             )
         )
-    return docs
+    return complete_cut_payees(docs)

@@ -1155,3 +1155,13 @@ def test_id_card_place_names_put_right() -> None:
     assert d.value("address") == "福建省漳州市芗城区民主路93号906室"
     assert d.value("issuing_authority") == "漳州市公安局芗城分局"
     assert d.fields["issuing_authority"].raw == "漳州市公安局梦城分局"
+
+
+def test_id_card_sex_and_ethnicity_row_read_with_its_labels_misread() -> None:
+    """性男国族汉, 性别女民体汉: the head label read, the 民族 label misread — the sex right of
+    性(别), the nationality last; a last character that is no nationality (女民故文) gives none."""
+    row = [ln for ln in FRONT if ln.text not in ("性别", "女", "民族汉")]
+    for text, sex in (("性男国族汉", "男"), ("性别女民体汉", "女")):
+        card = _card([*row, line(text, 400, 268, conf=0.82)])
+        assert (card.value("sex"), card.value("ethnicity")) == (sex, "汉")
+    assert _card([*row, line("女民故文", 400, 268, conf=0.82)]).value("ethnicity") is None

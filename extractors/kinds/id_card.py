@@ -154,12 +154,14 @@ def ethnicity_value(text: str) -> str | None:
 
 
 def _sex_ethnicity_row(lines: list[Line], id_line: Line | None) -> tuple[Line, str, str] | None:
-    """The 性别/民族 row read without its labels (男民汉, 女主汉, 男民故汉, 民汉): sex first,
-    the nationality last."""
+    """The 性别/民族 row read without its labels, or with them misread (男民汉, 女主汉, 男民故汉,
+    民汉, 性男民执汉): sex first, the nationality last."""
     for ln in lines:
         if id_line is not None and (ln.page != id_line.page or ln.cy >= id_line.cy):
             continue
         t = ln.n.translate(_VARIANTS)
+        # the row's head label read, its 民族 label misread (性男国族汉, 性别男民体汉)
+        t = re.sub(r"^性别?(?=[男女])", "", t)
         if len(t) > 7 or not re.fullmatch(r"[\u4e00-\u9fff]+", t):
             continue
         eth = next((e for e in ETHNICITIES if t.endswith(e)), None)

@@ -1,0 +1,56 @@
+"""A field read only in part on one document, completed from the submission's others.
+
+The 收款单位 of a paper invoice sits under the hospital's seal, whose ring hides the head of the
+name (州市东海人民医院 for 泉州市东海人民医院). The expense list and the discharge summary print
+the same hospital in their titles, clear of any seal. A payee that is the tail of the one name
+those documents agree on is that name, a little less sure, its raw reading kept as read. The
+head is never taken from a gazetteer: 州市 is 福州, 泉州 or 漳州.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from models.documents import Document
+from models.kinds import DocumentKind as K
+
+HOSPITAL_FIELDS: dict[K, str] = {
+    K.EXPENSE_LIST: "hospital",
+    K.DISCHARGE_SUMMARY: "hospital",
+    K.ADMISSION_RECORD: "hospital",
+    K.DIAGNOSIS_CERTIFICATE: "hospital",
+    K.OUTPATIENT_RECORD: "hospital",
+    K.PRESCRIPTION: "hospital",
+}
+MAX_CUT = 2
+"""Characters a seal's ring may hide at the head of a name."""
+AGREEING = 2
+"""Documents that must print the full name (one could itself be misread)."""
+
+
+def complete_cut_payees(docs: list[Document]) -> list[Document]:
+    names: Counter[str] = Counter()
+    for d in docs:
+        field = HOSPITAL_FIELDS.get(d.kind)
+        value = d.value(field) if field else None
+        if isinstance(value, str):
+            names[value] += 1
+    out = []
+    for d in docs:
+        f = d.fields.get("payee")
+        cut = f.value if f is not None and f.readable else None
+        if d.kind is K.MEDICAL_INVOICE and f is not None and isinstance(cut, str) and len(cut) >= 4:
+            fulls = [
+                n for n in names if n != cut and n.endswith(cut) and len(n) - len(cut) <= MAX_CUT
+            ]
+            # one candidate, agreed on by enough documents, and no other hospital among them
+            if len(fulls) == 1 and names[fulls[0]] >= AGREEING and len(names) == 1:
+                done = f.model_copy(
+                    update={
+                        "value": fulls[0],
+                        "confidence": round(min(f.confidence, 0.95) * 0.95, 3),
+                    }
+                )
+                d = d.model_copy(update={"fields": {**d.fields, "payee": done}})
+        out.append(d)
+    return out

@@ -1,0 +1,38 @@
+"""A payee whose head the seal hid, completed from the hospital the other documents print."""
+
+from __future__ import annotations
+
+from extractors.reconcile import complete_cut_payees
+from models.documents import Document
+from models.kinds import DocumentKind as K
+from tests.builders import HOSPITAL, inpatient_case, set_field
+
+
+def _payee(docs: list[Document]) -> tuple[object, str, float]:
+    inv = next(d for d in docs if d.kind is K.MEDICAL_INVOICE)
+    f = inv.fields["payee"]
+    return f.value, f.raw, f.confidence
+
+
+def test_a_payee_cut_at_its_head_is_the_hospital_the_others_agree_on() -> None:
+    docs = set_field(inpatient_case(), "d2", payee=HOSPITAL[2:])
+    value, raw, conf = _payee(complete_cut_payees(docs))
+    assert value == HOSPITAL and raw == _payee(docs)[1]  # the reading kept as read
+    assert conf < _payee(docs)[2]
+
+
+def test_a_payee_is_not_completed_when_the_others_do_not_settle_it() -> None:
+    cut = HOSPITAL[2:]
+    # cut by more than a seal's ring hides
+    far = set_field(inpatient_case(), "d2", payee=HOSPITAL[3:])
+    assert _payee(complete_cut_payees(far))[0] == HOSPITAL[3:]
+    # a character differing is not a character hidden (an ordinal, another city)
+    other = set_field(inpatient_case(), "d2", payee="福州" + HOSPITAL[3:])
+    assert _payee(complete_cut_payees(other))[0] == "福州" + HOSPITAL[3:]
+    # the others disagree on the hospital, or only one prints it
+    split = set_field(set_field(inpatient_case(), "d2", payee=cut), "d4", hospital="福建省立医院")
+    assert _payee(complete_cut_payees(split))[0] == cut
+    alone = [
+        d for d in set_field(inpatient_case(), "d2", payee=cut) if d.kind is not K.DISCHARGE_SUMMARY
+    ]
+    assert _payee(complete_cut_payees(alone))[0] == cut
