@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from bench.synthetic import add_seal, render_lines
-from ingest.normalize.seal import detect_seals, red_free, suppress_seals
+from ingest.normalize.seal import Seal, detect_seals, red_free, suppress_seals
 from ingest.ocr import get_engine
 from ingest.ocr.base import OcrEngine, OcrOutput
 from ingest.ocr.seal_reading import (
@@ -176,3 +176,26 @@ def test_seal_region_read_again_on_a_real_seal() -> None:
     engine = get_engine(IngestSettings(data_dir="/nonexistent"), "rapidocr")
     merged = read_seal_regions(img, suppress_seals(img, seals), [], seals, engine)
     assert any(ln.text == "184.28" for ln in merged)
+
+
+def test_only_seals_of_a_stamp_s_size_have_their_region_read_again() -> None:
+    """The printed 监制 oval at an invoice's head (a few percent of the page) has nothing under
+    it: its region is not detected again; a 收费专用章's is, in both views."""
+
+    class Counting(CropReader):
+        def __init__(self) -> None:
+            super().__init__([])
+            self.regions: list[Image] = []
+
+        def recognize(self, image: Image) -> OcrOutput:
+            self.regions.append(image)
+            return OcrOutput([], False)
+
+    page = np.full((2339, 1654, 3), 255, np.uint8)
+    small = Seal(x0=700, y0=100, x1=790, y1=180, coverage=0.1)
+    stamp = Seal(x0=300, y0=1500, x1=650, y1=1850, coverage=0.1)
+    engine = Counting()
+    read_seal_regions(page, page, [], [small], engine)
+    assert engine.regions == []
+    read_seal_regions(page, page, [], [small, stamp], engine)
+    assert len(engine.regions) == 2
