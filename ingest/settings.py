@@ -63,6 +63,12 @@ class IngestSettings(BaseSettings):
     ocr_det_side: int = Field(
         0, description="longest side the text detector works at (0: the engine's default)"
     )
+    ocr_mem_arena: bool = Field(
+        True,
+        description=(
+            "ONNX Runtime's memory arena: detection 18 % faster, a worker's peak ~0.5 GB higher"
+        ),
+    )
     ocr_rec_batch: int = Field(
         6,
         ge=1,

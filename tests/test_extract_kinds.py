@@ -121,6 +121,18 @@ def test_id_card_invalid_number_read_unsurely_is_unreadable() -> None:
     assert _card(sure).value("id_number") == bad
 
 
+def test_id_card_number_with_a_digit_read_as_a_letter_and_no_label() -> None:
+    """A dark photocopy: only the number was read, a 6 as G. Put right because the
+    check digit then holds; a G that leaves the check digit failing is not a number."""
+    card = [line("3505821974081039G4", 640, 451, conf=0.97), *BACK]
+    d = only(extract([page(1, card)]), K.ID_CARD)
+    assert d.value("id_number") == "350582197408103964"
+    assert d.value("birth_date") == dt.date(1974, 8, 10) and d.value("sex") == "女"
+    assert d.fields["id_number"].confidence < 0.97  # a fixed reading is less sure
+    wrong = [line("3505821974081039G5", 640, 451, conf=0.97), *BACK]
+    assert only(extract([page(1, wrong)]), K.ID_CARD).value("id_number") is None
+
+
 def test_id_card_name_not_read_is_never_a_misread_label() -> None:
     """The name lost in a dark photocopy: 住址 misread as 住域 must not become the name."""
     lines = [ln for ln in FRONT if ln.text != "张桂香"]

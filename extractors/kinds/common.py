@@ -143,8 +143,17 @@ def date_field(name: str, hit: Hit | None) -> ExtractedField | None:
     return make(name, value, hit.text, hit.conf, hit.page, hit.bbox)
 
 
-_ID_RX = re.compile(r"[0-9OoIlZSB]{17}[0-9XxOoIlZSB×]")
-_ID_FIX = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "Z": "2", "S": "5", "B": "8"})
+_ID_RX = re.compile(r"[0-9OoIlZSBGb]{17}[0-9XxOoIlZSBGb×]")
+_ID_FIX = str.maketrans(
+    {"O": "0", "o": "0", "I": "1", "l": "1", "Z": "2", "S": "5", "G": "6", "b": "6", "B": "8"}
+)
+
+
+def looks_like_id_number(text: str) -> bool:
+    """18 characters that are an ID number passing GB 11643 once letters OCR reads for digits
+    (35020319620409395G) are put right: the check digit is what makes the fix safe."""
+    m = _ID_RX.search(text.replace(" ", ""))
+    return m is not None and idnumber.is_valid(id_value(m.group(0))[0] or "")
 
 
 def id_value(text: str) -> tuple[str | None, float]:

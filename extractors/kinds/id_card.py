@@ -422,6 +422,9 @@ def _id_number(lines: list[Line]) -> Hit | None:
     for ln in lines:
         if _ID_RX.search(ln.n):
             return Hit(ln.n, (ln,), ln.bbox, ln)
+    for ln in lines:
+        if c.looks_like_id_number(ln.n):
+            return Hit(ln.n, (ln,), ln.bbox, ln)
     if hit is not None and (joined := _joined_number(lines, hit)) is not None:
         return joined
     return hit

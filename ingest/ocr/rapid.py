@@ -69,6 +69,9 @@ def _params(settings: IngestSettings) -> dict[str, Any]:
     # short table cells ("12.50", "支") cost as much as one of full lines (c006: recognition of
     # 826 lines 40 % faster at 48, the same text but for ten full/half-width colons and spaces)
     params["Rec.rec_img_shape"] = [3, 48, settings.ocr_rec_min_width]
+    # RapidOCR turns the arena off; kept, it spares each page's detection its large
+    # allocations (c006: detection 18 % faster) for about 0.5 GB more at a worker's peak
+    params["EngineConfig.onnxruntime.enable_cpu_mem_arena"] = settings.ocr_mem_arena
     threads = settings.resolved_ocr_threads()
     if threads > 0:
         params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
@@ -92,8 +95,32 @@ def load_rapidocr(settings: IngestSettings) -> Any:
                 from rapidocr import RapidOCR
             except ImportError as exc:  # pragma: no cover - a dependency
                 raise EngineUnavailableError(f"rapidocr is not installed: {exc}") from exc
-            _INSTANCES[key] = RapidOCR(params=params)
+            engine = RapidOCR(params=params)
+            _use_float32_det_input(engine)
+            _INSTANCES[key] = engine
         return _INSTANCES[key]
+
+
+def _use_float32_det_input(engine: Any) -> None:
+    """RapidOCR normalises the detector's input in float64 (its mean and std are float64
+    arrays): 0.28 s of one core per A4 page; in float32 it takes 0.05 s, for differences of
+    at most 5e-7 in an input the model reads in float32 anyway."""
+    from rapidocr.ch_ppocr_det.utils import DetPreProcess
+
+    class Float32DetPreProcess(DetPreProcess):
+        def __call__(self, img: NDArray[np.uint8]) -> NDArray[np.float32] | None:
+            resized = self.resize(img)
+            if resized is None:
+                return None
+            x = resized.astype(np.float32)
+            x -= np.float32(255) * self.mean.astype(np.float32)
+            x *= 1 / (np.float32(255) * self.std.astype(np.float32))
+            return np.ascontiguousarray(x.transpose(2, 0, 1))[None]
+
+    det = engine._load_det_model()
+    det.get_preprocess = lambda: Float32DetPreProcess(
+        det.limit_side_len, det.limit_type, det.mean, det.std
+    )
 
 
 class RapidOcrEngine(OcrEngine):
