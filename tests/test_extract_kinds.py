@@ -1126,9 +1126,14 @@ def test_invoice_payment_labels_and_zeros_read_damaged() -> None:
     d = _invoice(lines)
     assert d.value("self_pay") == Decimal("0.00")
     assert d.value("payee") == "莆田市壶山人民医院"
+    # 0.00 read a place off (00.0) is three zeros too
+    assert _invoice(_swap(INVOICE, 1000, 885, line("00.0", 1000, 885))).value("self_pay") == 0
     # figures without their point that are not all zeros stay unreadable
     d = _invoice(_swap(INVOICE, 1000, 885, line("100", 1000, 885)))
     assert not d.fields["self_pay"].readable
+    for damaged in ("10.0", "00.00.0", "0.0"):
+        d = _invoice(_swap(INVOICE, 1000, 885, line(damaged, 1000, 885)))
+        assert not d.fields["self_pay"].readable, damaged
 
 
 def test_invoice_payment_read_in_part_is_completed_only_by_the_breakdown() -> None:

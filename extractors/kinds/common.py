@@ -98,6 +98,9 @@ def money_value(text: str) -> Decimal | None:
         return None
 
 
+_ZERO = r"[¥￥]?(?:0[.．,:：\s]?00|00[.．,:：]0)"
+
+
 def money_field(name: str, hit: Hit | None, *, conf_boost: float = 0.0) -> ExtractedField | None:
     if hit is None:
         return None
@@ -106,10 +109,10 @@ def money_field(name: str, hit: Hit | None, *, conf_boost: float = 0.0) -> Extra
     if value is None:
         return unreadable(name, hit, conf * 0.5)
     # amounts are printed with two decimals: without them a point was lost or a digit
-    # misread, and the value is not trusted; unless it is 0.00 with its point lost or misread
-    # (000, 0:00)
+    # misread, and the value is not trusted; unless it is 0.00 with its point lost, misread or
+    # read a place off (000, 0:00, 00.0): three zeros and nothing else
     if not re.search(r"\d[.．,]\d{2}(?!\d)", hit.text):
-        if re.fullmatch(r"[¥￥]?0[.．,:：\s]?00", hit.text.strip()) and conf >= THRESHOLDS["money"]:
+        if re.fullmatch(_ZERO, hit.text.strip()) and conf >= THRESHOLDS["money"]:
             # below a payment's sure level: in the breakdown it stands only if it balances
             return make(name, Decimal("0.00"), hit.text, min(conf, 0.9), hit.page, hit.bbox)
         return unreadable(name, hit, conf * 0.5)
