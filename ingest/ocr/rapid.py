@@ -45,8 +45,9 @@ def _malloc_trim() -> Callable[[], None]:
 
 # Each page's tensors differ in size (pages, crops, batches): glibc keeps the freed memory
 # fragmented in its arenas, and a worker's resident size climbs towards 1.5 GB over a few
-# hundred pages. Handing it back after each page keeps the peak near 1 GB and the idle size
-# near 200 MB, for a few milliseconds.
+# hundred pages. Handing it back after each page keeps the peak near 1.4 GB and the idle size
+# near 250 MB, for a few milliseconds; ONNX Runtime's own arena (YIBAO_OCR_MEM_ARENA, on by
+# default) is not glibc's and stays, for speed: 2.1 GB idle.
 _release_memory = _malloc_trim()
 _INSTANCES: dict[tuple[tuple[str, str], ...], Any] = {}
 
