@@ -263,6 +263,20 @@ def test_id_card_validity_not_5_10_or_20_years_is_unreadable() -> None:
         assert f.readable is False and f.value is None and "2017" in f.raw
 
 
+def test_id_card_validity_start_misread_beyond_a_date_is_the_end_less_its_term() -> None:
+    """`59mm7015 06242035.06.24`: the start's year 7015 is no date, one digit away from
+    2035 - 20 = 2015 to the day (and from no other term): 2015.06.24. Two digits away it
+    stays unreadable; so does a start that is a date of its own (the test above)."""
+    issuer = [line("签发机关晋江市公安局", 460, 818)]
+    d = _card(FRONT, _back(issuer, [line("59mm7015 06242035.06.24", 460, 857, conf=0.79)]))
+    assert d.value("valid_from") == dt.date(2015, 6, 24)
+    assert d.value("valid_until") == dt.date(2035, 6, 24)
+    assert d.fields["valid_from"].confidence <= 0.9
+    for unsure in ("59mm7715 06242035.06.24", "有效期限7015 06252035.06.24"):
+        d = _card(FRONT, _back(issuer, [line(unsure, 460, 857, conf=0.79)]))
+        assert d.value("valid_from") is None, unsure
+
+
 def test_id_card_issuing_authority_with_its_label_misread_or_lost() -> None:
     validity = [line("有效期限2022.03.05-长期", 460, 857)]
     for issuer in (

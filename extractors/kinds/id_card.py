@@ -366,9 +366,40 @@ def _validity(lines: list[Line]) -> tuple[c.ExtractedField | None, c.ExtractedFi
         vf = c.make("valid_from", start, raw, conf, parts[0].page, box, readable=ok)
         vu = c.make("valid_until", end, raw, conf, parts[0].page, box, readable=ok)
         return vf, vu
+    for text, parts in cands:
+        found = _range_with_start_misread(text)
+        if found is not None:
+            start, end = found
+            conf = min(min(p.conf for p in parts), 0.9)  # the start is inferred
+            box = union(p.bbox for p in parts)
+            ok = conf >= c.THRESHOLDS["date"]
+            vf = c.make("valid_from", start, text, conf, parts[0].page, box, readable=ok)
+            vu = c.make("valid_until", end, text, conf, parts[0].page, box, readable=ok)
+            return vf, vu
     if hit is not None:
         return c.unreadable("valid_from", hit, hit.conf * 0.5), None
     return None, None
+
+
+_END = re.compile(r"((?:19|20)\d{2})\D{0,2}?([01]\d)\D{0,2}?([0-3]\d)\s*$")
+
+
+def _range_with_start_misread(text: str) -> tuple[dt.date, dt.date] | None:
+    """`59mm7015 06242035.06.24`: the end date read, the start's eight digits not a date (a
+    year 7015) but one digit away from exactly one of end − 5, 10 or 20 years to the day, which
+    it then is. Two dates that are both dates but disagree (2017.11.26-2027.11.28) stay
+    unreadable: either may be the misread one."""
+    m = _END.search(text)
+    end = _date(m.group(1), m.group(2), m.group(3)) if m else None
+    if m is None or end is None:
+        return None
+    digits = re.sub(r"\D", "", text[: m.start()])[-8:]
+    read = _date(digits[:4], digits[4:6], digits[6:]) if len(digits) == 8 else None
+    if len(digits) < 8 or (read is not None and 1984 <= read.year <= end.year):
+        return None
+    starts = [_add_years(end, -n) for n in _VALIDITY_YEARS]
+    near = [d for d in starts if _differ(f"{d:%Y%m%d}", digits) <= 1]
+    return (near[0], end) if len(near) == 1 else None
 
 
 def extract_id_card(views: list[PageView]) -> c.Fields:
@@ -552,3 +583,8 @@ def _unlabelled_name(lines: list[Line]) -> c.ExtractedField | None:
         return None
     ln, name = min(cands, key=lambda a: a[0].cy)
     return c.make("name", name, ln.text, ln.conf * 0.9, ln.page, ln.bbox)
+
+
+def _differ(a: str, b: str) -> int:
+    """Characters that differ between two strings of one length."""
+    return sum(x != y for x, y in zip(a, b, strict=True))
