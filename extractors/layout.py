@@ -238,6 +238,8 @@ def value_for(
     nearest line to its right on the same row, else (if `below`) the line just below."""
     for ln, end in find_label(lines, labels):
         rest = strip_value(cut_at(ln.n[end:], stops))
+        if rest and (fuller := _overlapping_reading(lines, ln, rest, stops)) is not None:
+            return Hit(fuller.n, (fuller,), fuller.bbox, ln)
         if rest and (accept is None or accept.search(rest)):
             start = len(ln.n) - len(ln.n[end:].lstrip(COLONS))
             return Hit(rest, (ln,), ln.part_bbox(start), ln)
@@ -280,6 +282,28 @@ def value_for(
                 txt = strip_value(cut_at(o.n, stops))
                 if txt and (accept is None or accept.search(txt)):
                     return Hit(txt, (o,), o.bbox, ln)
+    return None
+
+
+def _overlapping_reading(
+    lines: Sequence[Line], label: Line, rest: str, stops: Sequence[str]
+) -> Line | None:
+    """`住院号：2` with `ZY26862725` boxed over its end: the one or two characters after the
+    label are the detector's second box's head read a second time (Z as 2), and that box is
+    the value's whole reading."""
+    if len(rest) > 2:
+        return None
+    for o in lines:
+        if (
+            o is not label
+            and o.page == label.page
+            and same_row(label, o)
+            and o.x0 < label.x1 < o.x1
+            and o.x0 > label.x0 + 0.5 * label.w
+            and len(o.n) > len(rest) + 2
+            and not any(o.n.startswith(s) for s in stops if s)
+        ):
+            return o
     return None
 
 
