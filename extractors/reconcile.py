@@ -1,7 +1,8 @@
 """A field read only in part on one document, completed from the submission's others.
 
 The 收款单位 of a paper invoice sits under the hospital's seal, whose ring hides the head of the
-name (州市东海人民医院 for 泉州市东海人民医院). The expense list and the discharge summary print
+name (州市东海人民医院 for 泉州市东海人民医院) or one character inside it (泉州市刺桐幼保健院 for
+…刺桐妇幼保健院). The expense list and the discharge summary print
 the same hospital in their titles, clear of any seal. A payee that is the tail of the one name
 those documents agree on is that name, a little less sure, its raw reading kept as read. The
 head is never taken from a gazetteer: 州市 is 福州, 泉州 or 漳州.
@@ -40,9 +41,7 @@ def complete_cut_payees(docs: list[Document]) -> list[Document]:
         f = d.fields.get("payee")
         cut = f.value if f is not None and f.readable else None
         if d.kind is K.MEDICAL_INVOICE and f is not None and isinstance(cut, str) and len(cut) >= 4:
-            fulls = [
-                n for n in names if n != cut and n.endswith(cut) and len(n) - len(cut) <= MAX_CUT
-            ]
+            fulls = [n for n in names if n != cut and _hidden_in(cut, n)]
             # one candidate, agreed on by enough documents, and no other hospital among them
             if len(fulls) == 1 and names[fulls[0]] >= AGREEING and len(names) == 1:
                 done = f.model_copy(
@@ -54,3 +53,14 @@ def complete_cut_payees(docs: list[Document]) -> list[Document]:
                 d = d.model_copy(update={"fields": {**d.fields, "payee": done}})
         out.append(d)
     return out
+
+
+def _hidden_in(read: str, name: str) -> bool:
+    """Whether `read` is `name` less at most MAX_CUT characters at its head, or less one
+    character inside it (a seal's ring over the 妇 of 刺桐妇幼): the characters read all in
+    place, none different."""
+    if name.endswith(read) and len(name) - len(read) <= MAX_CUT:
+        return True
+    return len(name) == len(read) + 1 and any(
+        name[:i] + name[i + 1 :] == read for i in range(1, len(name) - 1)
+    )

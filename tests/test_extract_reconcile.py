@@ -21,6 +21,19 @@ def test_a_payee_cut_at_its_head_is_the_hospital_the_others_agree_on() -> None:
     assert conf < _payee(docs)[2]
 
 
+def test_a_payee_with_one_character_hidden_inside_is_the_hospital_too() -> None:
+    """泉州市刺桐幼保健院 (妇 under the ring) is 泉州市刺桐妇幼保健院; two characters lost
+    inside, or one read differently, are not."""
+    inside = HOSPITAL[:3] + HOSPITAL[4:]
+    value, raw, conf = _payee(complete_cut_payees(set_field(inpatient_case(), "d2", payee=inside)))
+    assert value == HOSPITAL and raw == inside and conf < 0.95
+    two = HOSPITAL[:3] + HOSPITAL[5:]
+    assert _payee(complete_cut_payees(set_field(inpatient_case(), "d2", payee=two)))[0] == two
+    swapped = HOSPITAL[:3] + "市" + HOSPITAL[4:]
+    kept = _payee(complete_cut_payees(set_field(inpatient_case(), "d2", payee=swapped)))[0]
+    assert kept == swapped
+
+
 def test_a_payee_is_not_completed_when_the_others_do_not_settle_it() -> None:
     cut = HOSPITAL[2:]
     # cut by more than a seal's ring hides
