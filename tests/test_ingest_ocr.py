@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from bench.cer import cer
 from bench.synthetic import document_text, encode, render_lines, rotate
@@ -161,3 +163,85 @@ def test_rapidocr_hands_memory_back_after_each_page(monkeypatch: pytest.MonkeyPa
     engine.recognize(_small_page())
     assert len(calls) == 2
     rapid._malloc_trim()()  # the real hook runs here (glibc) or is a no-op
+
+
+def test_rapidocr_lone_digits_are_read_upright_not_turned_as_vertical_text():
+    """A quantity cell's box (23 × 35 px) is cut out as it stands; only a box at least 2.5
+    times as tall as wide is taken for vertical text and turned (RapidOCR turned from 1.5,
+    and a 9 turned on its side was read 6)."""
+    from ingest.ocr.rapid import VERTICAL_TEXT, _cut_lines
+
+    page = np.full((200, 300, 3), 255, np.uint8)
+    page[50:85, 100:123] = 0  # 23 wide, 35 high
+    page[20:180, 200:230] = 0  # 30 wide, 160 high: vertical text
+
+    def quad(x0: float, y0: float, x1: float, y1: float) -> NDArray[np.float32]:
+        return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float32)
+
+    digit, column, line = _cut_lines(
+        page, [quad(100, 50, 123, 85), quad(200, 20, 230, 180), quad(10, 10, 90, 40)]
+    )
+    assert digit.shape[:2] == (35, 23)
+    assert column.shape[:2] == (30, 160) and VERTICAL_TEXT <= 160 / 30
+    assert line.shape[:2] == (30, 80)
+    # c047's expense list, rows 47-50: the quantity 9 of 一次性使用无菌注射器 (turned on its
+    # side it was read 6, at 0.88)
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(Path(__file__).parents[1] / "samples/cases/c047/scan_02.pdf")
+    rendered = pdf[2].render(scale=200 / 72).to_pil().convert("RGB")
+    rows = np.ascontiguousarray(np.asarray(rendered)[1100:1300, :, ::-1])
+    out = get_engine(SETTINGS, "rapidocr").recognize(rows)
+    quantities = [ln.text for ln in out.lines if 1000 < ln.bbox.x0 < 1050]
+    assert quantities == ["1", "9", "1", "2"]
+
+
+def test_rapidocr_short_lines_keep_the_pages_way_up():
+    """The angle classifier's turn of a line of one or two characters is ignored on a page
+    whose lines mostly stand upright (a lone 9 looks like an upside-down 6); a long line it
+    turns stays turned, and on an upside-down page every line is turned."""
+    from rapidocr.ch_ppocr_cls import TextClsOutput
+
+    from ingest.ocr.rapid import _short_lines_kept_upright
+
+    def classifier(flipped: set[int]) -> Any:
+        def cls_and_rotate(crops: list[NDArray[np.uint8]]) -> tuple[list[Any], Any]:
+            labels = [("180" if i in flipped else "0", 0.99) for i in range(len(crops))]
+            turned = [np.rot90(c, 2) if i in flipped else c for i, c in enumerate(crops)]
+            return turned, TextClsOutput(cls_res=labels)
+
+        return cls_and_rotate
+
+    crops = [np.arange(w * 30 * 3, dtype=np.uint8).reshape(30, w, 3) for w in (25, 40, 300, 300)]
+    kept, _ = _short_lines_kept_upright(classifier({0, 2}))(crops)
+    assert kept[0] is crops[0]  # one character: as the page stands
+    assert np.array_equal(kept[2], np.rot90(crops[2], 2))  # a long line: turned
+    assert kept[1] is crops[1] and kept[3] is crops[3]
+    upside_down, _ = _short_lines_kept_upright(classifier({0, 1, 2}))(crops)
+    assert all(
+        np.array_equal(k, np.rot90(c, 2)) for k, c in zip(upside_down[:3], crops[:3], strict=True)
+    )
+
+
+def test_rapidocr_row_numbers_and_quantities_of_a_long_expense_list_read_upright(tmp_path: Path):
+    """c010's expense list, page 4 (rows 71-107): the angle classifier took the lone 9 of row
+    74's quantity and the row numbers 90, 93 and 99 for upside down and they were read 6, 06,
+    3 and 66; kept as the page stands they read right."""
+    import re
+
+    import pypdfium2 as pdfium
+
+    from models.documents import PageRef
+
+    pdf = pdfium.PdfDocument(Path(__file__).parents[1] / "samples/cases/c010/scan_02.pdf")
+    page = np.ascontiguousarray(
+        np.asarray(pdf[3].render(scale=200 / 72).to_pil().convert("RGB"))[:, :, ::-1]
+    )
+    pipeline = Pipeline(
+        LocalStorage(tmp_path), get_engine(SETTINGS, "rapidocr"), SETTINGS, store_images=False
+    )
+    result, _ = pipeline.analyse_image(page, PageRef(file_sha256="0" * 64, index=3))
+    numbers = [ln.text for ln in result.page.lines if re.fullmatch(r"\d{1,3}", ln.text)]
+    rows = [n for n in numbers if int(n) >= 71]
+    assert rows[:30] == [str(n) for n in range(71, 101)]
+    assert numbers[numbers.index("74") + 1] == "9"
