@@ -339,6 +339,38 @@ def test_an_unreadable_page_is_not_also_an_unexpected_document() -> None:
     assert "UNEXPECTED_DOCUMENT" in codes(result, Severity.WARNING)
 
 
+def test_the_one_unreadable_page_stands_for_the_one_missing_material() -> None:
+    """c051: the invoice blurred beyond reading is classified `other` and the invoice is then
+    missing. The applicant is told once, under the invoice: the page is unreadable and may be
+    the invoice. With two materials missing, which one it was cannot be told: both stay."""
+    from verifier.notice.model import correction_entries
+
+    unreadable = Page(
+        ref=PageRef(file_sha256="0" * 64, index=1),
+        number=2,
+        width=100,
+        height=100,
+        source="ocr",
+        quality=Quality.UNREADABLE,
+        quality_issues=["严重模糊"],
+    )
+    no_invoice = [d for d in inpatient_case() if d.kind is not K.MEDICAL_INVOICE]
+    documents = [*no_invoice, doc(K.OTHER, "x2", [2])]
+    result = run(documents, pages=[unreadable])
+    assert "MISSING_MATERIAL" not in codes(result)
+    page = next(f for f in result.findings if f.code == "UNREADABLE_PAGE")
+    assert "第2页（可能为" in page.message and page.material is not None
+    entries = correction_entries(result)
+    assert [e.codes for e in entries] == [["UNREADABLE_PAGE"]]
+    assert entries[0].material_id == page.material
+    assert run(no_invoice).findings[0].material == page.material  # the invoice's material
+    no_card = [d for d in documents if d.kind is not K.ID_CARD]
+    result = run(no_card, pages=[unreadable])
+    assert sum(f.code == "MISSING_MATERIAL" for f in result.findings) >= 2
+    page = next(f for f in result.findings if f.code == "UNREADABLE_PAGE")
+    assert "可能为" not in page.message and page.material is None
+
+
 def test_form_missing_its_seal() -> None:
     item = Catalog.load().effective("002036001002-3.1")
     form = doc(

@@ -6,11 +6,12 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from models.catalog import MaterialRequirement
 from models.catalog_loader import EffectiveItem
-from models.documents import Document, Page
+from models.documents import Document, Page, Quality
 from models.facts import CaseFacts
 from models.kinds import DocumentKind
-from verifier.checklist import MaterialStatus
+from verifier.checklist import MaterialState, MaterialStatus
 from verifier.registry import InvoiceRegistry
 
 
@@ -39,4 +40,24 @@ class Context:
         for material in self.item.materials:
             if material.accepts_kind(kind):
                 return material.id
+        return None
+
+    def unreadable_stand_in(self) -> tuple[int, MaterialRequirement] | None:
+        """The one page too poor to read whose kind could not be told, and the one material
+        missing outright: that page is most likely that material (c051's invoice blurred beyond
+        reading), and the applicant is told so once, not twice. None when either is not
+        exactly one."""
+        unknown = [
+            p.number
+            for p in self.pages
+            if p.quality == Quality.UNREADABLE
+            and all(d.kind == DocumentKind.OTHER for d in self.documents if p.number in d.pages)
+        ]
+        missing = [
+            s.material
+            for s in self.checklist
+            if s.state == MaterialState.MISSING and not s.unsatisfied_for
+        ]
+        if len(unknown) == 1 and len(missing) == 1:
+            return unknown[0], missing[0]
         return None

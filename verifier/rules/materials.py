@@ -31,10 +31,13 @@ def _material_hit(material: MaterialRequirement, what: str) -> Hit:
 
 @rule("MISSING_MATERIAL", Severity.BLOCKING, "{what}")
 def missing_material(ctx: Context) -> Iterator[Hit]:
+    stand_in = ctx.unreadable_stand_in()
     for status in ctx.checklist:
         material = status.material
         if status.state != MaterialState.MISSING:
             continue
+        if stand_in is not None and stand_in[1].id == material.id:
+            continue  # an unreadable page stands for it: UNREADABLE_PAGE asks for it again
         why = f"（{material.when_text}）" if material.when_text else ""
         if status.unsatisfied_for:
             numbers = []

@@ -25,17 +25,20 @@ DECIDING_FIELDS: dict[K, tuple[str, ...]] = {
     "第{page}页{what}无法辨认（{why}），请重新提供清晰的扫描件或照片",
 )
 def unreadable_page(ctx: Context) -> Iterator[Hit]:
+    stand_in = ctx.unreadable_stand_in()
     for page in ctx.pages:
         if page.quality != Quality.UNREADABLE:
             continue
         doc = next((d for d in ctx.documents if page.number in d.pages), None)
         why = "、".join(page.quality_issues) if page.quality_issues else "图像模糊或残缺"
+        what = f"（{doc.kind.label}）" if doc else ""
+        material = None
+        if stand_in is not None and stand_in[0] == page.number:
+            material = stand_in[1].id  # reported here, not also as missing
+            what = f"（可能为{stand_in[1].name}）"
         yield Hit(
-            values={
-                "page": page.number,
-                "what": f"（{doc.kind.label}）" if doc else "",
-                "why": why,
-            },
+            values={"page": page.number, "what": what, "why": why},
+            material=material,
             evidence=[
                 FindingEvidence(
                     document_id=doc.id if doc else None,
