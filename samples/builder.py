@@ -72,16 +72,21 @@ def _cap(img: Image.Image, longest: int) -> Image.Image:
     return img.resize((int(img.width * f), int(img.height * f)), Image.Resampling.LANCZOS)
 
 
+def _op_names(ops: list[str]) -> set[str]:
+    return {o.partition(":")[0] for o in ops}
+
+
 def scan_ops(ops: list[str]) -> list[str]:
     """The degradations `finish` applies for a part's `ops`: a flatbed scan is at ~150 dpi
-    (keeps the committed set small) unless photographed or already at a lower resolution."""
-    if any(o.startswith(("photo", "lowres")) for o in ops):
+    (keeps the committed set small) unless photographed or already at a lower resolution.
+    Op names are matched whole: a `photocopy` is scanned like any paper, not photographed."""
+    if _op_names(ops) & {"photo", "lowres"}:
         return list(ops)
     return [*ops, "lowres:150"]
 
 
 def finish(img: Image.Image, ops: list[str], rng: random.Random) -> Image.Image:
-    if any(o.startswith("photo") for o in ops):
+    if "photo" in _op_names(ops):
         img = _cap(img, 1500)
     out = degrade.apply(img, scan_ops(ops), rng)
     return _gray_if_mono(out)

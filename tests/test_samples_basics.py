@@ -33,3 +33,23 @@ def test_fonts_found_offline() -> None:
         assert path.is_file() and path.stat().st_size > 1_000_000
         font = pil_font(face, 40)
         assert font.getlength("医疗收费票据") > 100  # CJK glyphs present, not tofu-width zero
+
+
+def test_photocopy_is_scanned_not_photographed() -> None:
+    """A photocopy goes through the scanner at the resolution its ops name (or the flatbed's
+    150 dpi), not first shrunk like a phone photo: `photocopy` is not the `photo` op."""
+    import random
+
+    from PIL import Image
+
+    from samples import degrade
+    from samples.builder import A4_PX_200, finish, scan_ops
+
+    page = Image.new("RGB", A4_PX_200, (252, 252, 250))
+    assert scan_ops(["photocopy"]) == ["photocopy", "lowres:150"]
+    assert scan_ops(["photo", "blur:2"]) == ["photo", "blur:2"]
+    copied = finish(page, ["photocopy", "lowres:130"], random.Random(0))
+    assert copied.width == int(A4_PX_200[0] * 130 / 200)
+    photographed = finish(page, ["photo"], random.Random(0))
+    uncapped = degrade.apply(page, ["photo"], random.Random(0))
+    assert max(photographed.size) < 0.8 * max(uncapped.size)
