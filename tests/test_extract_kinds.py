@@ -229,6 +229,19 @@ def test_id_card_sex_and_ethnicity_row_read_without_labels() -> None:
     assert d.value("name") == "张桂香"
 
 
+def test_id_card_sex_and_ethnicity_row_with_both_labels_misread() -> None:
+    """The dark row of a photocopied card: head label and 民族 both misread (杜别女民质汉,
+    七领女长发汉), or the sex lost too (口们另民成汉: the nationality alone)."""
+    base = [ln for ln in FRONT if ln.text not in ("性别", "女", "民族汉")]
+    for row, sex in (("杜别女民质汉", "女"), ("七领女长发汉", "女"), ("口们另民成汉", None)):
+        d = _card([*base, line(row, 400, 268, conf=0.57)])
+        assert d.value("ethnicity") == "汉", row
+        if sex is not None:
+            assert d.value("sex") == sex, row
+        else:  # not read from the row: the valid ID number's 17th digit gives it
+            assert d.fields["sex"].raw == "" and d.value("sex") == "女"
+
+
 def _back(issuer: list[OcrLine], validity: list[OcrLine]) -> list[OcrLine]:
     return [
         line("中华人民共和国", 540, 640),
@@ -444,6 +457,24 @@ def test_invoice_low_confidence_amount_confirmed_by_the_breakdown() -> None:
     d = _invoice(_swap(INVOICE, 489, 886, line("40.00", 489, 886, conf=0.5)))
     f = d.fields["cash_payment"]
     assert f.readable and f.value == Decimal("40.00") and f.raw == "40.00"
+
+
+def test_invoice_total_figure_found_by_its_currency_sign_when_the_label_is_lost() -> None:
+    """（小写） not read at all: the ¥ figure on the 金额合计 row is the total, with its box."""
+    d = _invoice(_swap(INVOICE, 1106, 767, None))
+    f = d.fields["total"]
+    assert f.readable and f.value == Decimal("46.80") and f.raw == "¥46.80"
+    assert f.bbox is not None and f.bbox.x0 >= 1290
+
+
+def test_invoice_total_figure_covered_is_unreadable_though_the_words_give_the_sum() -> None:
+    """（小写） read and nothing beside it (an ink blot): the 大写 and the categories agree on
+    46.80, but the printed figure itself could not be read, so it goes to a reviewer; the
+    evidence points at the label."""
+    d = _invoice(_swap(INVOICE, 1290, 771, None))
+    f = d.fields["total"]
+    assert not f.readable and f.value is None and f.raw == "(小写)"
+    assert d.value("total_words") == "肆拾陆元捌角整"
 
 
 def test_invoice_payment_cell_never_takes_the_next_cells_figures() -> None:

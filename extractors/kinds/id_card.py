@@ -155,22 +155,23 @@ def ethnicity_value(text: str) -> str | None:
 
 def _sex_ethnicity_row(lines: list[Line], id_line: Line | None) -> tuple[Line, str, str] | None:
     """The 性别/民族 row read without its labels, or with them misread (男民汉, 女主汉, 男民故汉,
-    民汉, 性男民执汉): sex first, the nationality last."""
+    民汉, 性男民执汉, 杜别女民质汉, 七领男长发汉): the head label's two characters at most, the
+    sex, the 民族 label's one to three, the nationality last. A row whose sex is not 男 or 女
+    but whose 民 survived (口们另民成汉) gives the nationality alone."""
     for ln in lines:
         if id_line is not None and (ln.page != id_line.page or ln.cy >= id_line.cy):
             continue
         t = ln.n.translate(_VARIANTS)
-        # the row's head label read, its 民族 label misread (性男国族汉, 性别男民体汉)
-        t = re.sub(r"^性别?(?=[男女])", "", t)
         if len(t) > 7 or not re.fullmatch(r"[\u4e00-\u9fff]+", t):
             continue
         eth = next((e for e in ETHNICITIES if t.endswith(e)), None)
         if eth is None:
             continue
-        middle = t[: -len(eth)]
-        if t[0] in "男女" and 1 <= len(middle) <= 4:
-            return ln, t[0], eth
-        if middle in ("民", "民族"):
+        head = t[: -len(eth)]
+        m = re.fullmatch(r"(?:性别?|[^男女民]{1,2})?([男女]).{0,3}", head)
+        if m is not None:
+            return ln, m.group(1), eth
+        if head in ("民", "民族") or re.fullmatch(r"[^男女民]{0,3}民.?", head):
             return ln, "", eth
     return None
 

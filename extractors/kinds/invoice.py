@@ -26,6 +26,10 @@ from extractors.layout import (
 from extractors.normalize.money import parse_upper
 
 MONEY_RX = re.compile(r"\d+[.．,]\d{2}(?!\d)|\d")
+YUAN_FIGURE_RX = re.compile(r"^[¥￥]\s*\d+[.．,]\d{2}$")
+"""The 小写 figure by its currency sign alone, when the （小写） label itself was not read."""
+TOTAL_WORDS_LABELS = ("金额合计(大写)", "合计(大写)", "大写")
+TOTAL_FIGURE_LABELS = ("(小写)", "小写")
 
 HEADER = [
     Spec("invoice_code", ("票据代码",), "code"),
@@ -231,8 +235,10 @@ def extract_invoice(views: list[PageView]) -> c.Fields:
             )
     # amounts
     cats, used, cconf, cats_ok = _category_amounts(lines)
-    words_hit = value_for(lines, ("金额合计(大写)", "合计(大写)", "大写"), stops, accept=WORDS_RX)
-    total_hit = value_for(lines, ("(小写)", "小写"), stops, accept=MONEY_RX)
+    words_hit = value_for(lines, TOTAL_WORDS_LABELS, stops, accept=WORDS_RX)
+    total_hit = value_for(lines, TOTAL_FIGURE_LABELS, stops, accept=MONEY_RX)
+    if total_hit is None and not find_label(lines, TOTAL_FIGURE_LABELS):
+        total_hit = value_for(lines, TOTAL_WORDS_LABELS, stops, accept=YUAN_FIGURE_RX)
     total_f = c.money_field("total", total_hit)
     words_value: Decimal | None = None
     if words_hit is not None:
@@ -253,6 +259,11 @@ def extract_invoice(views: list[PageView]) -> c.Fields:
         )
     cat_sum = sum(cats.values(), Decimal(0)) if cats else None
     total_f = _settle_total(total_f, total_hit, words_value, cat_sum, v.number)
+    if total_hit is None and (figure_label := find_label(lines, TOTAL_FIGURE_LABELS)):
+        # the （小写） label is printed and nothing beside it could be read (an ink blot): the
+        # 大写 may give the sum, but the figure itself is for a reviewer to look at
+        label = figure_label[0][0]
+        total_f = c.make("total", None, label.text, 0.0, label.page, label.bbox, readable=False)
     c.put(fields, total_f)
     total_confirmed = (
         total_f is not None
