@@ -6,7 +6,7 @@ from extractors.classify import classify_page
 from extractors.group import group_pages
 from extractors.kinds import extract_fields
 from extractors.layout import view
-from extractors.reconcile import complete_cut_payees
+from extractors.reconcile import complete_cut_payees, strip_card_label_remnants
 from models.documents import Document, Page
 from models.kinds import TITLED_KINDS
 
@@ -30,4 +30,4 @@ def extract(pages: list[Page]) -> list[Document]:
                 fields=fields,
             )
         )
-    return complete_cut_payees(docs)
+    return strip_card_label_remnants(complete_cut_payees(docs))

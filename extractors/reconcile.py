@@ -6,6 +6,10 @@ name (州市东海人民医院 for 泉州市东海人民医院) or one character
 the same hospital in their titles, clear of any seal. A payee that is the tail of the one name
 those documents agree on is that name, a little less sure, its raw reading kept as read. The
 head is never taken from a gazetteer: 州市 is 福州, 泉州 or 漳州.
+
+An ID card's name sits right after its 姓名 label; on a dark photocopy the label's 名 may be
+read as one more character glued to the name (生游桂香 for 游桂香). A card name that is the one
+name the medical documents agree on with one character before it is that name.
 """
 
 from __future__ import annotations
@@ -23,6 +27,15 @@ HOSPITAL_FIELDS: dict[K, str] = {
     K.OUTPATIENT_RECORD: "hospital",
     K.PRESCRIPTION: "hospital",
 }
+PATIENT_FIELDS: dict[K, str] = {
+    K.MEDICAL_INVOICE: "payer",
+    K.EXPENSE_LIST: "patient_name",
+    K.DISCHARGE_SUMMARY: "patient_name",
+    K.ADMISSION_RECORD: "patient_name",
+    K.DIAGNOSIS_CERTIFICATE: "patient_name",
+    K.OUTPATIENT_RECORD: "patient_name",
+    K.PRESCRIPTION: "patient_name",
+}
 MAX_CUT = 2
 """Characters a seal's ring may hide at the head of a name."""
 AGREEING = 2
@@ -30,12 +43,7 @@ AGREEING = 2
 
 
 def complete_cut_payees(docs: list[Document]) -> list[Document]:
-    names: Counter[str] = Counter()
-    for d in docs:
-        field = HOSPITAL_FIELDS.get(d.kind)
-        value = d.value(field) if field else None
-        if isinstance(value, str):
-            names[value] += 1
+    names = _agreed(docs, HOSPITAL_FIELDS)
     out = []
     for d in docs:
         f = d.fields.get("payee")
@@ -64,3 +72,30 @@ def _hidden_in(read: str, name: str) -> bool:
     return len(name) == len(read) + 1 and any(
         name[:i] + name[i + 1 :] == read for i in range(1, len(name) - 1)
     )
+
+
+def strip_card_label_remnants(docs: list[Document]) -> list[Document]:
+    names = _agreed(docs, PATIENT_FIELDS)
+    out = []
+    for d in docs:
+        f = d.fields.get("name")
+        read = f.value if f is not None and f.readable else None
+        if d.kind is K.ID_CARD and f is not None and isinstance(read, str) and len(read) >= 3:
+            if len(names) == 1 and read[1:] in names and names[read[1:]] >= AGREEING:
+                done = f.model_copy(
+                    update={"value": read[1:], "confidence": round(min(f.confidence, 0.95), 3)}
+                )
+                d = d.model_copy(update={"fields": {**d.fields, "name": done}})
+        out.append(d)
+    return out
+
+
+def _agreed(docs: list[Document], fields: dict[K, str]) -> Counter[str]:
+    """How many documents print each value of their `fields` (readable values only)."""
+    names: Counter[str] = Counter()
+    for d in docs:
+        field = fields.get(d.kind)
+        value = d.value(field) if field else None
+        if isinstance(value, str):
+            names[value] += 1
+    return names

@@ -171,6 +171,15 @@ def test_id_card_name_with_what_was_read_of_its_label() -> None:
     assert _card(lines).value("name") == "张桂香"
 
 
+def test_id_card_name_with_its_label_misread_as_a_character_and_a_mark() -> None:
+    """姓名 read as 注8 or as 姓各 on a dark copy: the label's remnant is not part of the name;
+    a name's middle dot is no such mark."""
+    base = [ln for ln in FRONT if ln.text not in ("姓名", "张桂香")]
+    for read in ("注8张桂香", "生8 张桂香", "姓各张桂香"):
+        assert _card([*base, line(read, 400, 224, conf=0.8)]).value("name") == "张桂香", read
+    assert _card([*base, line("买·买提", 470, 224, conf=0.8)]).value("name") != "买提"
+
+
 def test_id_card_number_read_as_two_boxes() -> None:
     """The detector split the number (350582 | 197408103964): the boxes on the label's row
     are joined; boxes that do not make 18 characters are not."""

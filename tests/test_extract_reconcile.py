@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from extractors.reconcile import complete_cut_payees
+from extractors.reconcile import complete_cut_payees, strip_card_label_remnants
 from models.documents import Document
 from models.kinds import DocumentKind as K
-from tests.builders import HOSPITAL, inpatient_case, set_field
+from tests.builders import HOSPITAL, NAME, inpatient_case, set_field
 
 
 def _payee(docs: list[Document]) -> tuple[object, str, float]:
@@ -49,3 +49,28 @@ def test_a_payee_is_not_completed_when_the_others_do_not_settle_it() -> None:
         d for d in set_field(inpatient_case(), "d2", payee=cut) if d.kind is not K.DISCHARGE_SUMMARY
     ]
     assert _payee(complete_cut_payees(alone))[0] == cut
+
+
+def _card_name(docs: list[Document]) -> tuple[object, str, float]:
+    card = next(d for d in docs if d.kind is K.ID_CARD)
+    f = card.fields["name"]
+    return f.value, f.raw, f.confidence
+
+
+def test_a_card_name_read_with_its_labels_remnant_is_the_name_the_others_agree_on() -> None:
+    """生林建国 on a dark copy (the label's 名 read as 生): the medical documents all print
+    林建国, so that is the card's name; a card name one character *different* is left alone."""
+    docs = set_field(inpatient_case(), "d1", name="生" + NAME)
+    value, raw, conf = _card_name(strip_card_label_remnants(docs))
+    assert value == NAME and raw == _card_name(docs)[1] and conf <= 0.95
+    other = "生" + NAME[:-1] + "强"
+    docs = set_field(inpatient_case(), "d1", name=other)
+    assert _card_name(strip_card_label_remnants(docs))[0] == other
+
+
+def test_a_card_name_is_not_stripped_when_the_others_disagree_or_are_too_few() -> None:
+    docs = set_field(inpatient_case(), "d1", name="生" + NAME)
+    docs = [d for d in docs if d.kind in (K.ID_CARD, K.MEDICAL_INVOICE)]
+    assert _card_name(strip_card_label_remnants(docs))[0] == "生" + NAME  # one document only
+    two = set_field(set_field(inpatient_case(), "d1", name="生" + NAME), "d2", payer="王芳")
+    assert _card_name(strip_card_label_remnants(two))[0] == "生" + NAME

@@ -556,6 +556,12 @@ def _like_label(text: str) -> str | None:
     )
 
 
+_LABEL_AS_MARK = re.compile(r"[\u4e00-\u9fff][^\u4e00-\u9fff\s·]\s*([\u4e00-\u9fff]{2,4})")
+"""A name line headed by its 姓名 label misread as one character and a mark (注8); no name holds
+a digit or a mark between its characters. A label read as two marks (28) is not taken: on the
+sample copies the name after it was misread three times in four."""
+
+
 def _unlabelled_name(lines: list[Line]) -> c.ExtractedField | None:
     """Labels printed faintly may not be read: the name is then the topmost short line of
     2–4 Chinese characters on the card front (above the ID number)."""
@@ -566,12 +572,18 @@ def _unlabelled_name(lines: list[Line]) -> c.ExtractedField | None:
     cands: list[tuple[Line, str]] = []
     for ln in lines:
         letters = name = _letters(ln.n)
-        if re.fullmatch(r"(姓名|[姓名])[\u4e00-\u9fff]{2,4}", name):
+        noise = len(ln.n) - len(letters)  # marks read among the characters
+        if re.fullmatch(r"姓[^名][\u4e00-\u9fff]{3}", name):
+            name = name[2:]  # 姓各洪立新: the label's 名 misread, then a three-character name
+        elif re.fullmatch(r"(姓名|[姓名])[\u4e00-\u9fff]{2,4}", name):
             # what was read of the label glued on (1名沈秋菊: 姓 lost, 名 kept)
             name = re.sub(r"^(姓名|[姓名])", "", name)
+        elif m := _LABEL_AS_MARK.fullmatch(ln.n):
+            # 注8叶清泉: the label read as a character and a mark (名 → 8)
+            name, noise = m.group(1), 0
         if (
             re.fullmatch(r"[\u4e00-\u9fff]{2,4}", name)
-            and len(ln.n) - len(letters) <= 1
+            and noise <= 1
             and name not in _NOT_NAMES
             and not any(name.startswith(x) for x in LABELS)
             and _like_label(name) is None
