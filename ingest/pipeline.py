@@ -80,6 +80,8 @@ class _Reading:
     lines: list[OcrLine]
     seals: list[Seal]
     report: QualityReport
+    flattened: bool = False
+    """The page was read through its dark background flattened (a photocopied card)."""
 
     @property
     def score(self) -> float:
@@ -204,7 +206,8 @@ class Pipeline:
                 Seal(x0=w - s.x1, y0=h - s.y1, x1=w - s.x0, y1=h - s.y0, coverage=s.coverage)
                 for s in seals
             ]
-        return _Reading(orient, img, rotation, lines, seals, report)
+        flattened = prepared is not None and prepared.flattened
+        return _Reading(orient, img, rotation, lines, seals, report, flattened)
 
     def _image_page(self, raw: RawPage, ref: PageRef) -> tuple[PageResult, Image]:
         assert raw.image is not None
@@ -232,6 +235,7 @@ class Pipeline:
         measures["orientation_by_text"] = 1.0 if orient.method == "text" else 0.0
         measures["orientation_retried"] = retried
         measures["orientation_switched"] = switched
+        measures["dark_background"] = 1.0 if reading.flattened else 0.0
         measures.update(report.measures)
         h, w = img.shape[:2]
         qr = decode_qr(img)

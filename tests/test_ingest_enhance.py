@@ -100,6 +100,17 @@ def test_boxes_found_on_the_enlarged_copy_are_mapped_back_to_the_page(tmp_path: 
     assert line.bbox.y1 == pytest.approx(page.height * 0.6, abs=1)
 
 
+def test_a_page_read_through_its_dark_background_says_so(tmp_path: Path):
+    """The verifier trusts a name less on a photocopied card: the page records that it was
+    read flattened (`dark_background`), and a plain page that it was not."""
+    engine = SizeEngine()
+    pipeline = Pipeline(LocalStorage(tmp_path / "s"), engine, IngestSettings(data_dir=tmp_path))
+    dark = pipeline.process(encode(_dark_card_page()), "card.png").pages[0].page
+    assert dark.quality_measures["dark_background"] == 1.0
+    plain = pipeline.process(encode(render_lines(document_text(seed=2))), "p.png").pages[0].page
+    assert plain.quality_measures["dark_background"] == 0.0
+
+
 def test_enhancement_can_be_switched_off(tmp_path: Path):
     engine = SizeEngine()
     settings = IngestSettings(data_dir=tmp_path, ocr_enhance=False)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from extractors.normalize.idnumber import IdNumberError, mask, parse_id_number
 from extractors.normalize.names import NameMatch, compare_person
-from models.documents import Document, Quality, Severity
+from models.documents import Document, Page, Quality, Severity
 from models.kinds import DocumentKind as K
 from verifier.context import Context
 from verifier.rules.base import Hit, evidence, rule
@@ -46,16 +46,26 @@ REFERENCE_KINDS = (K.ID_CARD, K.SOCIAL_SECURITY_CARD, K.APPLICATION_FORM)
 SURE_NAME = 0.9
 """Line confidence from which a name's reading is trusted enough to block on one character."""
 SURE_NAME_ON_POOR_PAGE = 0.97
-"""The same on a page flagged for its quality (a low-resolution photo of a card): there a
-look-alike (晨 read as 展) comes with 0.95."""
+"""The same on a page flagged for its quality (a low-resolution photo of a card) or read
+through a dark background (a photocopied card's guilloche): there a look-alike (晨 read as
+展, 刘 as 文) comes with 0.90–0.95."""
+
+
+def _poor_page(page: Page) -> bool:
+    return page.quality is not Quality.OK or page.quality_measures.get("dark_background", 0) > 0
 
 
 def _name_confidence(ctx: Context, doc: Document) -> float:
     f = doc.fields[NAME_FIELDS[doc.kind]]
-    poor = any(p.number == f.page and p.quality is not Quality.OK for p in ctx.pages)
+    poor = any(p.number == f.page and _poor_page(p) for p in ctx.pages)
     if poor and f.confidence < SURE_NAME_ON_POOR_PAGE:
         return min(f.confidence, SURE_NAME - 0.01)
     return f.confidence
+
+
+UNSURE_NAME = 0.75
+"""Line confidence under which a name's reading blocks nothing, however far from the others:
+on a dark card copy 潘丽娟 comes out 满丽如 at 0.6."""
 
 
 def _doubtful_reading(a: str, b: str, conf_a: float, conf_b: float) -> bool:
@@ -147,8 +157,10 @@ def name_mismatch(ctx: Context) -> Iterator[Hit]:
             continue
         ref_conf = _name_confidence(ctx, ref_doc)
         conf = _name_confidence(ctx, doc)
-        doubtful = match is NameMatch.OCR_VARIANT or _doubtful_reading(
-            ref_name, name, ref_conf, conf
+        doubtful = (
+            match is NameMatch.OCR_VARIANT
+            or _doubtful_reading(ref_name, name, ref_conf, conf)
+            or min(ref_conf, conf) < UNSURE_NAME
         )
         yield Hit(
             values={
