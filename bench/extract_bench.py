@@ -9,7 +9,10 @@ field exact-match accuracy (after normalisation) per kind and field, split clean
 (as the OCR benchmark splits pages: a clean case's document counts as clean when its pages
 were given nothing beyond the plain flatbed scan), the worst fields, unreadable counts, and
 amounts or ID numbers read *wrong while marked readable* ("silently wrong", the number that
-must stay at zero).
+must stay at zero). Fields the case made unreadable on purpose (`unreadable_fields` under an ink
+blot, every field of an `illegible` document blurred beyond reading) count in the exact-match
+figure like any other, and are also reported apart: the accuracy on the legible fields, and for
+the others whether each was reported unreadable, read right all the same, or guessed.
 """
 
 from __future__ import annotations
@@ -153,6 +156,12 @@ class Results:
     )
     rows: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     unreadable: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    # fields the case left legible (not blotted, not on a page blurred beyond reading on purpose)
+    legible: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    # fields made unreadable on purpose: reported unreadable / read right all the same / guessed
+    destroyed: dict[str, dict[str, int]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(int))
+    )
     silent: list[dict[str, Any]] = field(default_factory=list)
     misses: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
@@ -197,6 +206,17 @@ def document_group(style: str, ed: dict[str, Any], page_ops: dict[str, list[str]
     return "clean" if clean else "degraded"
 
 
+def made_unreadable_outcome(ed: dict[str, Any], name: str, good: bool, readable: bool) -> str | None:
+    """For a field the case made unreadable on purpose (blotted, or on a document blurred
+    beyond reading): `reported_unreadable`, `right` (read all the same) or `guessed` (a readable
+    value that is wrong: the failure); None for a legible field."""
+    if not (ed.get("illegible") or name in ed.get("unreadable_fields", ())):
+        return None
+    if good:
+        return "right"
+    return "guessed" if readable else "reported_unreadable"
+
+
 def score_case(case_dir: Path, style: str, res: Results) -> None:
     exp = json.loads((case_dir / "expected.json").read_text(encoding="utf-8"))
     pages, mapping = load_pages(case_dir)
@@ -236,6 +256,11 @@ def score_case(case_dir: Path, style: str, res: Results) -> None:
             else:
                 good = norm_value(got_v) == norm_value(want_v)
             res.fields[group][(kind, name)].add(good)
+            outcome = made_unreadable_outcome(ed, name, good, readable)
+            if outcome is not None:
+                res.destroyed[group][outcome] += 1
+            else:
+                res.legible[group].add(good)
             if not good and VERBOSE:
                 if name == "items" and isinstance(want_v, list):
                     got_list = got_v if isinstance(got_v, list) else []
@@ -309,6 +334,8 @@ def report(res: Results) -> dict[str, Any]:
             "per_field": {f"{k}.{f}": [t.ok, t.n] for (k, f), t in sorted(per.items())},
             "worst": [[f"{k}.{f}", round(t.rate, 3), t.n] for (k, f), t in worst],
             "unreadable": res.unreadable.get(group, 0),
+            "legible": {"accuracy": round(res.legible[group].rate, 4), "n": res.legible[group].n},
+            "made_unreadable_on_purpose": dict(res.destroyed.get(group, {})),
         }
     for group, t in res.rows.items():
         out["rows"][group] = {"accuracy": round(t.rate, 4), "n": t.n}
@@ -330,6 +357,13 @@ def print_report(r: dict[str, Any]) -> None:
     print("== fields (exact match after normalisation)")
     for g, v in r["fields"].items():
         print(f"  {g:9s} {v['accuracy']:.2%} of {v['n']}  (unreadable reported: {v['unreadable']})")
+        leg, gone = v["legible"], v["made_unreadable_on_purpose"]
+        print(f"    legible fields {leg['accuracy']:.2%} of {leg['n']}", end="")
+        if gone:
+            parts = ", ".join(f"{k.replace('_', ' ')} {n}" for k, n in sorted(gone.items()))
+            print(f"; made unreadable on purpose {sum(gone.values())}: {parts}")
+        else:
+            print()
         for k, (ok, n) in v["per_kind"].items():
             print(f"      {k:28s} {ok}/{n} = {ok / n:.1%}")
         print("    worst fields:")

@@ -3,7 +3,8 @@
 expected.json lists each document with its file, pages, kind, material, title and `fields` (the
 printed values); a document whose deciding value was blotted out on an otherwise readable page
 also has `unreadable_fields` (field names; their values in `fields` are still the truth), and the
-case then expects FIELD_UNREADABLE.
+case then expects FIELD_UNREADABLE; a document presented blurred beyond reading on purpose has
+`"illegible": true` (its `fields` are what was printed), and the case expects UNREADABLE_PAGE.
 
 Two maps at its end give every page of every file its text ground truth (for the OCR benchmark):
 `page_text` (page → the strings printed on it, one per drawing call, in drawing order: labels,
@@ -305,7 +306,7 @@ def _reimburse(spec: CaseSpec, b: Built, rng: random.Random, seed: int) -> None:
     id_material = "identity"
     card = _id_card(person, rng)
     if "unreadable_id" in d:
-        pres.add(card, id_material, ops=["photo", "blur:7", "lowres:60"])
+        pres.add(replace(card, illegible=True), id_material, ops=["photo", "blur:7", "lowres:60"])
         b.defects.append("the ID card photo is blurred beyond reading")
         b.findings.append(_finding("UNREADABLE_PAGE", id_material))
     else:
@@ -373,7 +374,7 @@ def _reimburse(spec: CaseSpec, b: Built, rng: random.Random, seed: int) -> None:
     )
     el_r = render_expense_list(el, rng)
     if "unreadable" in d:
-        pres.add(inv_r, inv_material, ops=["skew:3", "blur:6", "lowres:70"])
+        pres.add(replace(inv_r, illegible=True), inv_material, ops=["skew:3", "blur:6", "lowres:70"])
         b.defects.append("the invoice scan is blurred beyond reading")
         b.findings.append(_finding("UNREADABLE_PAGE", "invoice"))
     elif spec.electronic:
@@ -980,6 +981,8 @@ def build_case(spec: CaseSpec, out_root: Path, seed: int) -> dict[str, Any]:
             if part.rendered.unreadable:
                 # printed, but blotted out on the page: `fields` keeps the true value
                 entry["unreadable_fields"] = list(part.rendered.unreadable)
+            if part.rendered.illegible:
+                entry["illegible"] = True  # blurred beyond reading: `fields` is what was printed
             docs.append(entry)
             page += n
     facts = {**spec.facts, "submitted_on": b.submitted.isoformat()}

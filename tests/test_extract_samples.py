@@ -56,3 +56,24 @@ def test_extraction_benchmark_splits_documents_as_the_ocr_benchmark_splits_pages
     assert document_group("clean", doc("scan_03.pdf", [1]), ops) == "clean"
     assert document_group("clean", doc("scan_03.pdf", [1, 2]), ops) == "degraded"
     assert document_group("photo", doc("scan_01.jpg", [1]), ops) == "degraded"
+
+
+def test_extraction_benchmark_scores_fields_made_unreadable_on_purpose_apart() -> None:
+    """A blotted field, or any field of a document blurred beyond reading, is right when
+    reported unreadable (or read right all the same) and a failure when guessed; the committed
+    cases that blur a page mark its document illegible."""
+    from bench.extract_bench import made_unreadable_outcome
+
+    blotted = {"fields": {"total": "1356.90", "payer": "王芳"}, "unreadable_fields": ["total"]}
+    assert made_unreadable_outcome(blotted, "payer", False, True) is None  # legible: scored
+    assert made_unreadable_outcome(blotted, "total", False, False) == "reported_unreadable"
+    assert made_unreadable_outcome(blotted, "total", True, True) == "right"
+    assert made_unreadable_outcome(blotted, "total", False, True) == "guessed"
+    blurred = {"fields": {"payer": "王芳"}, "illegible": True}
+    assert made_unreadable_outcome(blurred, "payer", False, False) == "reported_unreadable"
+    cases = CASE.parent
+    if not (cases / "c051" / "expected.json").exists():
+        pytest.skip("sample cases not generated")
+    for case_id, kind in (("c051", "medical_invoice"), ("c070", "id_card")):
+        exp = json.loads((cases / case_id / "expected.json").read_text(encoding="utf-8"))
+        assert [d["kind"] for d in exp["documents"] if d.get("illegible")] == [kind]

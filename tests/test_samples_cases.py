@@ -202,6 +202,10 @@ def test_expected_is_self_consistent(case: Path) -> None:
     assert field_findings == {d["material"] for d in blotted}
     if blotted:  # a local blot, not a page too poor to read
         assert "UNREADABLE_PAGE" not in codes
+    # UNREADABLE_PAGE: exactly when a document was presented blurred beyond reading
+    illegible = {d["material"] for d in exp["documents"] if d.get("illegible")}
+    page_findings = {f["material"] for f in exp["findings"] if f["code"] == "UNREADABLE_PAGE"}
+    assert illegible == page_findings
 
 
 def submitted_ok(facts: CaseFacts) -> bool:

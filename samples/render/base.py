@@ -395,6 +395,9 @@ class Rendered:
     # Fields printed but made unreadable on the page (ink blot, smudge): the value in `fields`
     # is still the truth; ground truth lists these names as the document's "unreadable_fields".
     unreadable: list[str] = field(default_factory=list)
+    # Presented blurred beyond reading on purpose: no field can be read; ground truth marks the
+    # document "illegible" and the case expects UNREADABLE_PAGE for its material.
+    illegible: bool = False
     # Per page, the strings printed on it in drawing order (`PilPage.texts`): the page's
     # ground-truth text for the OCR benchmark. Seal, stamp and signature ink is not included.
     texts: list[list[str]] = field(default_factory=list)
