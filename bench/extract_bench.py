@@ -206,7 +206,9 @@ def document_group(style: str, ed: dict[str, Any], page_ops: dict[str, list[str]
     return "clean" if clean else "degraded"
 
 
-def made_unreadable_outcome(ed: dict[str, Any], name: str, good: bool, readable: bool) -> str | None:
+def made_unreadable_outcome(
+    ed: dict[str, Any], name: str, good: bool, readable: bool
+) -> str | None:
     """For a field the case made unreadable on purpose (blotted, or on a document blurred
     beyond reading): `reported_unreadable`, `right` (read all the same) or `guessed` (a readable
     value that is wrong: the failure); None for a legible field."""

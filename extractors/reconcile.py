@@ -80,12 +80,12 @@ def strip_card_label_remnants(docs: list[Document]) -> list[Document]:
     for d in docs:
         f = d.fields.get("name")
         read = f.value if f is not None and f.readable else None
-        if d.kind is K.ID_CARD and f is not None and isinstance(read, str) and len(read) >= 3:
-            if len(names) == 1 and read[1:] in names and names[read[1:]] >= AGREEING:
-                done = f.model_copy(
-                    update={"value": read[1:], "confidence": round(min(f.confidence, 0.95), 3)}
-                )
-                d = d.model_copy(update={"fields": {**d.fields, "name": done}})
+        agreed = isinstance(read, str) and len(names) == 1 and names[read[1:]] >= AGREEING
+        if d.kind is K.ID_CARD and f is not None and isinstance(read, str) and agreed:
+            done = f.model_copy(
+                update={"value": read[1:], "confidence": round(min(f.confidence, 0.95), 3)}
+            )
+            d = d.model_copy(update={"fields": {**d.fields, "name": done}})
         out.append(d)
     return out
 

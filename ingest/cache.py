@@ -13,7 +13,7 @@ from ingest.pages import Image
 from ingest.storage.base import Storage, derived_key
 from models.documents import Page
 
-PIPELINE_VERSION = "p13"
+PIPELINE_VERSION = "p14"
 """Bump when normalisation or line grouping changes: old cached results are then ignored."""
 
 

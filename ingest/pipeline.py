@@ -192,8 +192,8 @@ class Pipeline:
             ocr_input = prepared.image
         out = self.engine.recognize(ocr_input)
         lines = out.lines
-        if prepared is not None and prepared.scale != 1.0:
-            lines = scale_lines(lines, 1.0 / prepared.scale)
+        if prepared is not None and (prepared.scale != 1.0 or prepared.offset != (0, 0)):
+            lines = scale_lines(lines, 1.0 / prepared.scale, prepared.offset)
         if seals and self.settings.seal_suppression:
             lines = reread_under_seals(img, lines, seals, self.engine)
             lines = read_seal_regions(img, suppressed, lines, seals, self.engine)

@@ -374,7 +374,8 @@ def _reimburse(spec: CaseSpec, b: Built, rng: random.Random, seed: int) -> None:
     )
     el_r = render_expense_list(el, rng)
     if "unreadable" in d:
-        pres.add(replace(inv_r, illegible=True), inv_material, ops=["skew:3", "blur:6", "lowres:70"])
+        blurred = ["skew:3", "blur:6", "lowres:70"]
+        pres.add(replace(inv_r, illegible=True), inv_material, ops=blurred)
         b.defects.append("the invoice scan is blurred beyond reading")
         b.findings.append(_finding("UNREADABLE_PAGE", "invoice"))
     elif spec.electronic:

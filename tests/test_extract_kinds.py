@@ -175,9 +175,21 @@ def test_id_card_name_with_its_label_misread_as_a_character_and_a_mark() -> None
     """姓名 read as 注8 or as 姓各 on a dark copy: the label's remnant is not part of the name;
     a name's middle dot is no such mark."""
     base = [ln for ln in FRONT if ln.text not in ("姓名", "张桂香")]
-    for read in ("注8张桂香", "生8 张桂香", "姓各张桂香"):
+    for read in ("注8张桂香", "生8 张桂香", "姓各张桂香", "外名张桂香"):
         assert _card([*base, line(read, 400, 224, conf=0.8)]).value("name") == "张桂香", read
     assert _card([*base, line("买·买提", 470, 224, conf=0.8)]).value("name") != "买提"
+
+
+def test_id_card_label_misread_as_two_characters_is_never_the_name() -> None:
+    """The name lost on a dark copy: 住址 read 在加 with the address right of it on its row, or
+    姓名 read 批剂 alone in the labels' column (where 公民身份号码 starts), is no name."""
+    nameless = [ln for ln in FRONT if ln.text not in ("姓名", "张桂香", "住址")]
+    d = _card([*nameless, line("在加", 400, 347)])
+    assert d.value("name") is None
+    d = _card([*nameless, line("批剂", 401, 224)])
+    assert d.value("name") is None
+    # the name itself, in the values' column with nothing after it, is still found
+    assert _card([*nameless, line("王芳", 470, 224)]).value("name") == "王芳"
 
 
 def test_id_card_number_read_as_two_boxes() -> None:

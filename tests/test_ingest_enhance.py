@@ -30,6 +30,29 @@ def _dark_card_page() -> Image:
     return page
 
 
+def _small_print_card_page() -> Image:
+    """The same card at the size a 150 dpi A4 scan gives it, its text 7–8 px high."""
+    page = np.full((1754, 1240, 3), 250, np.uint8)
+    cv2.rectangle(page, (320, 130), (940, 520), (70, 70, 70), -1)
+    for y in (200, 260, 320, 460):
+        cv2.putText(page, "3502031962", (360, y), cv2.FONT_HERSHEY_SIMPLEX, 0.3, (15,) * 3, 1)
+    return page
+
+
+def test_a_small_card_on_the_paper_is_read_on_its_own_and_enlarged():
+    """The card's 7 px text on a page too tall to enlarge (1754 px, limit 2000): the blank paper
+    is cut off and the card part enlarged twice; large print or a page filled with the
+    document is not cut."""
+    page = _small_print_card_page()
+    prepared = prepare(page, 13.0, 2000)  # the page's own measure, misled by the guilloche
+    x0, y0 = prepared.offset
+    assert 250 < x0 < 320 and 60 < y0 < 130
+    assert prepared.scale == pytest.approx(2.0)
+    assert prepared.image.shape[1] < 2 * (1240 - x0)
+    large = prepare(_dark_card_page(), 8.0, 2000)  # its text 15 px: the whole page, enlarged
+    assert large.offset == (0, 0)
+
+
 def test_a_light_page_is_left_alone():
     assert flatten_background(render_lines(document_text(seed=1))) is None
 
@@ -109,6 +132,15 @@ def test_a_page_read_through_its_dark_background_says_so(tmp_path: Path):
     assert dark.quality_measures["dark_background"] == 1.0
     plain = pipeline.process(encode(render_lines(document_text(seed=2))), "p.png").pages[0].page
     assert plain.quality_measures["dark_background"] == 0.0
+
+
+def test_boxes_found_on_the_card_part_are_mapped_back_to_the_page(tmp_path: Path):
+    engine = SizeEngine()
+    pipeline = Pipeline(LocalStorage(tmp_path / "s"), engine, IngestSettings(data_dir=tmp_path))
+    page = pipeline.process(encode(_small_print_card_page()), "card.png").pages[0].page
+    (line,) = page.lines  # the engine's line: a quarter to three quarters of what it saw
+    assert 320 - 60 < line.bbox.x0 < 320 + 0.25 * 620 + 10
+    assert 130 - 60 < line.bbox.y0 < 520
 
 
 def test_enhancement_can_be_switched_off(tmp_path: Path):

@@ -562,6 +562,24 @@ a digit or a mark between its characters. A label read as two marks (28) is not 
 sample copies the name after it was misread three times in four."""
 
 
+def _is_label_cell(ln: Line, lines: list[Line], id_line: Line | None) -> bool:
+    """A two-character line that is a label misread (住址 → 在加, 姓名 → 批剂): its row goes on
+    to its right (the value), or it starts where the 公民身份号码 label starts."""
+    if any(
+        o is not ln and o.page == ln.page and same_row(ln, o) and 0 <= o.x0 - ln.x1 < 2 * ln.h
+        for o in lines
+    ):
+        return True
+    if id_line is None:
+        return False
+    id_label = [
+        o
+        for o in lines
+        if o.page == id_line.page and same_row(o, id_line) and o.x1 <= id_line.x0 + id_line.h
+    ]
+    return any(abs(o.x0 - ln.x0) < 0.5 * ln.h for o in id_label)
+
+
 def _unlabelled_name(lines: list[Line]) -> c.ExtractedField | None:
     """Labels printed faintly may not be read: the name is then the topmost short line of
     2–4 Chinese characters on the card front (above the ID number)."""
@@ -578,6 +596,8 @@ def _unlabelled_name(lines: list[Line]) -> c.ExtractedField | None:
         elif re.fullmatch(r"(姓名|[姓名])[\u4e00-\u9fff]{2,4}", name):
             # what was read of the label glued on (1名沈秋菊: 姓 lost, 名 kept)
             name = re.sub(r"^(姓名|[姓名])", "", name)
+        elif re.fullmatch(r"[\u4e00-\u9fff]名[\u4e00-\u9fff]{3}", name):
+            name = name[2:]  # 外名游桂香: the label's 姓 misread, then a three-character name
         elif m := _LABEL_AS_MARK.fullmatch(ln.n):
             # 注8叶清泉: the label read as a character and a mark (名 → 8)
             name, noise = m.group(1), 0
@@ -590,6 +610,7 @@ def _unlabelled_name(lines: list[Line]) -> c.ExtractedField | None:
             and name[0] not in "男女"  # the 性别/民族 row with its labels unread (男民汉)
             and (label is None or (ln.page == label.page and ln.x0 > label.x1 - 0.2 * label.h))
             and (id_line is None or (ln.page == id_line.page and ln.cy < id_line.cy))
+            and not (len(ln.n) == 2 and _is_label_cell(ln, lines, id_line))
         ):
             cands.append((ln, name))
     if not cands:

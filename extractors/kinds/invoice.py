@@ -262,8 +262,10 @@ def extract_invoice(views: list[PageView]) -> c.Fields:
     if total_hit is None and (figure_label := find_label(lines, TOTAL_FIGURE_LABELS)):
         # the （小写） label is printed and nothing beside it could be read (an ink blot): the
         # 大写 may give the sum, but the figure itself is for a reviewer to look at
-        label = figure_label[0][0]
-        total_f = c.make("total", None, label.text, 0.0, label.page, label.bbox, readable=False)
+        covered = figure_label[0][0]
+        total_f = c.make(
+            "total", None, covered.text, 0.0, covered.page, covered.bbox, readable=False
+        )
     c.put(fields, total_f)
     total_confirmed = (
         total_f is not None

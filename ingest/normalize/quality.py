@@ -41,7 +41,7 @@ def _sharpness(gray: Gray, tile: int = 128) -> float:
     return float(np.percentile(values, 90)) if values else 0.0
 
 
-def _text_marks(gray: Gray) -> tuple[float, float]:
+def text_marks(gray: Gray) -> tuple[float, float]:
     """Median mark height and the share of marks touching an edge."""
     mask = ink_mask(gray)
     n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
@@ -83,7 +83,7 @@ def assess(image: Image) -> QualityReport:
     brightness = float(gray.mean()) / 255
     lo, hi = np.percentile(gray, [0.5, 99.5])
     contrast = float(hi - lo) / 255
-    text_height, border_cut = _text_marks(gray)
+    text_height, border_cut = text_marks(gray)
     measures = {
         "sharpness": round(sharpness, 1),
         "brightness": round(brightness, 3),

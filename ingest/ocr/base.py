@@ -78,10 +78,15 @@ def rotate_lines_180(lines: list[OcrLine], width: int, height: int) -> list[OcrL
     return reading_order(out)
 
 
-def scale_lines(lines: list[OcrLine], factor: float) -> list[OcrLine]:
-    """Lines found on a resized copy of a page, mapped back onto the page (`factor`: copy →
-    page)."""
+def scale_lines(
+    lines: list[OcrLine], factor: float, offset: tuple[float, float] = (0.0, 0.0)
+) -> list[OcrLine]:
+    """Lines found on a resized copy of a page (or of the part of it at `offset`), mapped back
+    onto the page (`factor`: copy → page)."""
+    dx, dy = offset
     return [
-        ln.model_copy(update={"polygon": [(x * factor, y * factor) for x, y in ln.polygon]})
+        ln.model_copy(
+            update={"polygon": [(x * factor + dx, y * factor + dy) for x, y in ln.polygon]}
+        )
         for ln in lines
     ]
