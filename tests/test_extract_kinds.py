@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
+
 from extractors import extract
 from extractors.kinds.common import id_value, money_value
 from models.documents import BBox, Document, OcrLine, Page, PageRef
@@ -188,8 +190,13 @@ def test_id_card_label_misread_as_two_characters_is_never_the_name() -> None:
     assert d.value("name") is None
     d = _card([*nameless, line("批剂", 401, 224)])
     assert d.value("name") is None
-    # the name itself, in the values' column with nothing after it, is still found
-    assert _card([*nameless, line("王芳", 470, 224)]).value("name") == "王芳"
+    # nor is the address's second line read alone (…下坑村18号 → 多村号)
+    d = _card([*nameless, line("多村号", 470, 224)])
+    assert d.value("name") is None
+    # the name itself, in the values' column with nothing after it, is still found, less
+    # sure than a labelled one: found by its place alone
+    f = _card([*nameless, line("王芳", 470, 224)]).fields["name"]
+    assert f.value == "王芳" and f.confidence == pytest.approx(0.99 * 0.8)
 
 
 def test_id_card_number_read_as_two_boxes() -> None:

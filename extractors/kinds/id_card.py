@@ -562,6 +562,12 @@ a digit or a mark between its characters. A label read as two marks (28) is not 
 sample copies the name after it was misread three times in four."""
 
 
+UNLABELLED_NAME = 0.8
+"""Confidence factor for a name found by its place on the card, its label unread."""
+_ADDRESS_CHARS = frozenset("号室栋省县镇村")
+"""Characters of addresses that no name holds."""
+
+
 def _is_label_cell(ln: Line, lines: list[Line], id_line: Line | None) -> bool:
     """A two-character line that is a label misread (住址 → 在加, 姓名 → 批剂): its row goes on
     to its right (the value), or it starts where the 公民身份号码 label starts."""
@@ -608,6 +614,7 @@ def _unlabelled_name(lines: list[Line]) -> c.ExtractedField | None:
             and not any(name.startswith(x) for x in LABELS)
             and _like_label(name) is None
             and name[0] not in "男女"  # the 性别/民族 row with its labels unread (男民汉)
+            and not set(name) & _ADDRESS_CHARS  # the address's second line (…村18号 → 多村号)
             and (label is None or (ln.page == label.page and ln.x0 > label.x1 - 0.2 * label.h))
             and (id_line is None or (ln.page == id_line.page and ln.cy < id_line.cy))
             and not (len(ln.n) == 2 and _is_label_cell(ln, lines, id_line))
@@ -616,7 +623,8 @@ def _unlabelled_name(lines: list[Line]) -> c.ExtractedField | None:
     if not cands:
         return None
     ln, name = min(cands, key=lambda a: a[0].cy)
-    return c.make("name", name, ln.text, ln.conf * 0.9, ln.page, ln.bbox)
+    # found by its place alone, not by its label: never sure enough to block a case by itself
+    return c.make("name", name, ln.text, ln.conf * UNLABELLED_NAME, ln.page, ln.bbox)
 
 
 def _differ(a: str, b: str) -> int:
