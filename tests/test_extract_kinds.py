@@ -325,6 +325,7 @@ def test_id_card_issuing_authority_with_its_label_misread_or_lost() -> None:
         [line("益发机关晋江市公安局", 460, 818)],
         [line("晋江市公安局", 590, 818)],
         [line("否支机果晋江市公安局", 460, 818, conf=0.82)],
+        [line("发私关晋江市公安局", 470, 818, conf=0.82)],  # 签 lost, 机 misread, 关 kept
     ):
         d = _card(FRONT, _back(issuer, validity))
         assert d.value("issuing_authority") == "晋江市公安局", issuer

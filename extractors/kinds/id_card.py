@@ -292,6 +292,8 @@ def _issuer(lines: list[Line]) -> c.ExtractedField | None:
                 text = ln.n[i + 2 :] if i >= 0 else ln.n
                 if i < 0 and sum(a == b for a, b in zip(text[:4], "签发机关", strict=False)):
                     text = text[4:]  # the label read beyond recognition (否支机果)
+                elif i < 0 and (cut := re.match(r"[^关]{1,3}关(?=.{2,}公安)", text)):
+                    text = text[cut.end() :]  # the label's head lost, its 关 kept (发私关)
                 hit = Hit(text.lstrip(":"), (ln,), ln.bbox, ln)
                 break
     if hit is None:
